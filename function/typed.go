@@ -1,0 +1,198 @@
+package function
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"mime"
+	"reflect"
+	"strings"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+)
+
+// Decoder decodes event data of the given datacontenttype into v, a
+// non-nil pointer. Return an error wrapping [ErrUnsupportedContentType] for
+// a content type the decoder does not handle.
+type Decoder func(contentType string, data []byte, v any) error
+
+// ErrUnsupportedContentType is returned (wrapped) when event data has a
+// datacontenttype no decoder handles.
+var ErrUnsupportedContentType = errors.New("unsupported datacontenttype")
+
+// TypedOption configures [Typed] and [Consume].
+type TypedOption func(*typedOptions)
+
+type typedOptions struct {
+	decode      Decoder
+	replyType   string
+	replySource string
+}
+
+// WithDecoder replaces the default decoder (JSON for an empty or JSON
+// datacontenttype, XML for XML, the raw bytes for []byte and text for
+// string inputs).
+func WithDecoder(d Decoder) TypedOption { return func(o *typedOptions) { o.decode = d } }
+
+// WithReplyType sets the type of reply events. The default is the incoming
+// event's type with ".reply" appended.
+func WithReplyType(t string) TypedOption { return func(o *typedOptions) { o.replyType = t } }
+
+// WithReplySource sets the source of reply events. The default is the
+// incoming event's source.
+func WithReplySource(s string) TypedOption { return func(o *typedOptions) { o.replySource = s } }
+
+// Typed builds a Handler from a function of typed input and output. The
+// event data is decoded once into In by its datacontenttype; a failure is a
+// permanent [*DecodeError] and f is not called. The result is sent back as a
+// reply event: JSON, or the raw bytes for []byte and text for string. The
+// reply's id is derived from the incoming event's id, so a redelivered event
+// gets a reply with the same id.
+func Typed[In, Out any](f func(ctx context.Context, in In) (Out, error), opts ...TypedOption) Handler {
+	o := newTypedOptions(opts)
+	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
+		var in In
+		if err := o.decodeInto(e, &in); err != nil {
+			return nil, err
+		}
+		out, err := f(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return o.reply(e, out)
+	})
+}
+
+// Consume builds a Handler from a function that takes typed input and sends
+// no reply. Decoding works as in [Typed].
+func Consume[In any](f func(ctx context.Context, in In) error, opts ...TypedOption) Handler {
+	o := newTypedOptions(opts)
+	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
+		var in In
+		if err := o.decodeInto(e, &in); err != nil {
+			return nil, err
+		}
+		return nil, f(ctx, in)
+	})
+}
+
+func newTypedOptions(opts []TypedOption) *typedOptions {
+	o := &typedOptions{decode: DecodeData}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
+func (o *typedOptions) decodeInto(e event.Event, v any) error {
+	ct := e.DataContentType()
+	err := o.decode(ct, e.Data(), v)
+	if err == nil {
+		return nil
+	}
+	de := &DecodeError{
+		EventID:     e.ID(),
+		EventType:   e.Type(),
+		ContentType: ct,
+		Target:      reflect.TypeOf(v).Elem().String(),
+		Err:         err,
+	}
+	var ute *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &ute):
+		de.Field = ute.Field
+	case errors.As(err, &se):
+		de.Field = fmt.Sprintf("byte offset %d", se.Offset)
+	}
+	return de
+}
+
+func (o *typedOptions) reply(in event.Event, out any) (*event.Event, error) {
+	r := event.New()
+	r.SetID(in.ID() + ".reply")
+	r.SetSource(in.Source())
+	if o.replySource != "" {
+		r.SetSource(o.replySource)
+	}
+	r.SetType(in.Type() + ".reply")
+	if o.replyType != "" {
+		r.SetType(o.replyType)
+	}
+	if in.Subject() != "" {
+		r.SetSubject(in.Subject())
+	}
+	var err error
+	switch v := out.(type) {
+	case []byte:
+		err = r.SetData("application/octet-stream", v)
+	case string:
+		err = r.SetData("text/plain; charset=utf-8", []byte(v))
+	default:
+		var b []byte
+		if b, err = json.Marshal(v); err == nil {
+			err = r.SetData(event.ApplicationJSON, b)
+		}
+	}
+	if err != nil {
+		return nil, Permanent(fmt.Errorf("function: encode reply to event %q as %T: %w", in.ID(), out, err))
+	}
+	return &r, nil
+}
+
+// DecodeData is the default [Decoder]: []byte targets get the raw data,
+// string targets get text, and other targets are decoded from JSON (an empty
+// or JSON datacontenttype) or XML. Empty data leaves v unchanged.
+func DecodeData(contentType string, data []byte, v any) error {
+	switch p := v.(type) {
+	case *[]byte:
+		*p = data
+		return nil
+	case *json.RawMessage:
+		*p = data
+		return nil
+	}
+	media := mediaType(contentType)
+	switch {
+	case media == "" || media == "application/json" || media == "text/json" || strings.HasSuffix(media, "+json"):
+		if p, ok := v.(*string); ok && !looksLikeJSONString(data) {
+			*p = string(data)
+			return nil
+		}
+		if len(data) == 0 {
+			return nil
+		}
+		return json.Unmarshal(data, v)
+	case media == "application/xml" || media == "text/xml" || strings.HasSuffix(media, "+xml"):
+		if len(data) == 0 {
+			return nil
+		}
+		return xml.Unmarshal(data, v)
+	case strings.HasPrefix(media, "text/"):
+		if p, ok := v.(*string); ok {
+			*p = string(data)
+			return nil
+		}
+	}
+	return fmt.Errorf("%w %q for %T; use []byte, or a custom decoder (function.WithDecoder)", ErrUnsupportedContentType, contentType, v)
+}
+
+func looksLikeJSONString(data []byte) bool {
+	return len(data) > 0 && data[0] == '"'
+}
+
+// mediaType returns the lower-case media type of a content type, without
+// parameters, cheaply for the common cases.
+func mediaType(ct string) string {
+	switch ct {
+	case "", "application/json", "text/plain", "application/xml":
+		return ct
+	}
+	m, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return strings.ToLower(strings.TrimSpace(ct))
+	}
+	return m
+}

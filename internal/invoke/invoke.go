@@ -1,0 +1,57 @@
+// Package invoke holds what every adapter does around a handler call: panic
+// recovery, cold-start tracking and the log line for acknowledged permanent
+// errors.
+package invoke
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync/atomic"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/faasport/faasport/function"
+)
+
+// ErrPanic is wrapped by the error a recovered handler panic becomes.
+var ErrPanic = errors.New("handler panicked")
+
+// Call runs h on e. A panic becomes a retryable error wrapping ErrPanic; its
+// stack goes to log, never into the error's text, so it cannot reach a client.
+func Call(ctx context.Context, h function.Handler, e event.Event, log *slog.Logger) (reply *event.Event, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if log != nil {
+				log.ErrorContext(ctx, "handler panicked", slog.Any("panic", p), slog.String("event_id", e.ID()), slog.String("stack", string(debug.Stack())))
+			}
+			reply, err = nil, fmt.Errorf("faasport: event %q: %w", e.ID(), ErrPanic)
+		}
+	}()
+	return h.Handle(ctx, e)
+}
+
+// ColdStart reports true exactly once: for the first invocation of the
+// adapter that owns it.
+type ColdStart struct{ warm atomic.Bool }
+
+// Next reports whether this is the first invocation.
+func (c *ColdStart) Next() bool {
+	if c.warm.Load() {
+		return false
+	}
+	return !c.warm.Swap(true)
+}
+
+// LogPermanent logs an error the adapter acknowledges instead of having the
+// platform redeliver.
+func LogPermanent(ctx context.Context, log *slog.Logger, e event.Event, err error) {
+	if log == nil {
+		return
+	}
+	log.WarnContext(ctx, "permanent error: event acknowledged, not retried",
+		slog.String("event_id", e.ID()), slog.String("event_type", e.Type()),
+		slog.String("event_source", e.Source()), slog.String("error", err.Error()))
+}
