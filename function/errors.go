@@ -142,7 +142,10 @@ func statusOf(err error) (int, bool) {
 
 // HTTPStatus is the status an HTTP-facing adapter answers err with: 200 for
 // nil, the status carried by err (see [WithStatus]), 504 for an expired
-// deadline, 500 for other permanent errors and 503 for other retryable ones.
+// deadline, 503 for other retryable errors, and 422 (Unprocessable Content)
+// for other permanent ones. A permanent error must not answer 5xx: event
+// senders over HTTP (Knative, webhooks, most brokers) redeliver on 5xx, and a
+// permanent error means "do not deliver this again".
 func HTTPStatus(err error) int {
 	switch {
 	case err == nil:
@@ -155,7 +158,7 @@ func HTTPStatus(err error) int {
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
 	case IsPermanent(err):
-		return http.StatusInternalServerError
+		return http.StatusUnprocessableEntity
 	default:
 		return http.StatusServiceUnavailable
 	}

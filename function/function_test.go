@@ -180,8 +180,8 @@ func TestErrorClasses(t *testing.T) {
 	}{
 		{name: "nil", err: nil, permanent: false, status: http.StatusOK},
 		{name: "plain error is retryable", err: base, status: http.StatusServiceUnavailable},
-		{name: "permanent", err: function.Permanent(base), permanent: true, status: http.StatusInternalServerError},
-		{name: "wrapped permanent", err: fmt.Errorf("ctx: %w", function.Permanent(base)), permanent: true, status: http.StatusInternalServerError},
+		{name: "permanent", err: function.Permanent(base), permanent: true, status: http.StatusUnprocessableEntity},
+		{name: "wrapped permanent", err: fmt.Errorf("ctx: %w", function.Permanent(base)), permanent: true, status: http.StatusUnprocessableEntity},
 		{name: "retryable re-classes permanent", err: function.Retryable(function.Permanent(base)), status: http.StatusServiceUnavailable},
 		{name: "4xx status is permanent", err: function.WithStatus(http.StatusNotFound, base), permanent: true, status: http.StatusNotFound},
 		{name: "429 status stays retryable", err: function.WithStatus(http.StatusTooManyRequests, base), status: http.StatusTooManyRequests},
