@@ -60,7 +60,7 @@ func TestChainOrder(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a>", "b>", "h", "<b", "<a"}, trail)
 	u, ok := h.(function.Unwrapper)
-	require.True(t, ok, "a chain unwraps to its handler")
+	require.True(t, ok, "a chain unwraps to its next layer")
 	assert.NotNil(t, u.Unwrap())
 	assert.Equal(t, fmt.Sprint(inner), fmt.Sprint(function.Chain(inner)), "Chain without middleware returns the handler")
 }
@@ -287,6 +287,17 @@ func TestLifecycle(t *testing.T) {
 
 	require.NoError(t, l.Stop(ctx))
 	assert.Equal(t, []string{"b", "a"}, trail, "stop hooks run in reverse order")
+
+	// A middleware's own handler may have hooks too; Chain keeps it reachable.
+	trail = nil
+	m := &hooked{Handler: noop, trail: &trail, name: "middleware", mu: &mu}
+	withHooks := func(next function.Handler) function.Handler { m.Handler = next; return m }
+	l = function.NewLifecycle(function.Chain(a, withHooks, passthrough))
+	require.NoError(t, l.Start(ctx))
+	assert.Equal(t, int32(1), m.starts.Load())
+	assert.Equal(t, int32(2), a.starts.Load(), "a new lifecycle starts a once more, and only once")
+	require.NoError(t, l.Stop(ctx))
+	assert.Equal(t, []string{"a", "middleware"}, trail, "inner hooks stop first")
 }
 
 func FuzzDecodeData(f *testing.F) {

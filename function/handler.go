@@ -25,28 +25,27 @@ func (f HandlerFunc) Handle(ctx context.Context, e event.Event) (*event.Event, e
 type Middleware func(Handler) Handler
 
 // Chain wraps h in the middleware mw, the first one outermost: Chain(h, a, b)
-// handles an event as a(b(h)). The returned handler unwraps to h (see
-// [Unwrapper]) so lifecycle hooks of h stay reachable.
+// handles an event as a(b(h)). Every layer stays reachable (see
+// [NewLifecycle]), so lifecycle hooks of h and of the middleware's handlers
+// are found.
 func Chain(h Handler, mw ...Middleware) Handler {
-	if len(mw) == 0 {
-		return h
-	}
 	wrapped := h
 	for i := len(mw) - 1; i >= 0; i-- {
 		if mw[i] != nil {
-			wrapped = mw[i](wrapped)
+			wrapped = layer{Handler: mw[i](wrapped), next: wrapped}
 		}
 	}
-	return chain{Handler: wrapped, inner: h}
+	return wrapped
 }
 
-type chain struct {
+// layer is one middleware's handler in a chain, with the handler it wraps.
+type layer struct {
 	Handler
-	inner Handler
+	next Handler
 }
 
-// Unwrap returns the handler the chain was built around.
-func (c chain) Unwrap() Handler { return c.inner }
+// Unwrap returns the handler this layer wraps.
+func (l layer) Unwrap() Handler { return l.next }
 
 // Unwrapper is implemented by handlers that wrap another one, so that code
 // looking for optional interfaces ([Starter], [Stopper]) can find them on the

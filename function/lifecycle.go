@@ -43,11 +43,11 @@ func NewLifecycle(targets ...any) *Lifecycle {
 	for _, t := range targets {
 		// The depth bound guards against an Unwrap cycle.
 		for depth := 0; t != nil && depth < 64; depth++ {
-			if s, ok := t.(Starter); ok {
-				l.starters = append(l.starters, s)
-			}
-			if s, ok := t.(Stopper); ok {
-				l.stoppers = append(l.stoppers, s)
+			l.add(t)
+			if c, ok := t.(layer); ok && !same(c.Handler, c.next) {
+				// A chain layer's own methods are not its handler's: look
+				// at the middleware's handler too, then go on inward.
+				l.add(c.Handler)
 			}
 			t = unwrapOnce(t)
 		}
@@ -56,6 +56,26 @@ func NewLifecycle(targets ...any) *Lifecycle {
 		l.started.Store(true)
 	}
 	return l
+}
+
+func (l *Lifecycle) add(t any) {
+	if s, ok := t.(Starter); ok {
+		l.starters = append(l.starters, s)
+	}
+	if s, ok := t.(Stopper); ok {
+		l.stoppers = append(l.stoppers, s)
+	}
+}
+
+// same reports whether a and b are the same handler; handlers of
+// incomparable types are never the same.
+func same(a, b any) (eq bool) {
+	defer func() {
+		if recover() != nil {
+			eq = false
+		}
+	}()
+	return a == b
 }
 
 func unwrapOnce(t any) any {
