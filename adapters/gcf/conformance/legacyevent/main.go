@@ -1,0 +1,41 @@
+// Command legacyevent is the Functions Framework conformance legacy-event
+// function, served by adapters/gcf: it writes each event it receives, in the
+// legacy {"data": ..., "context": ...} form that gcf.Legacy recovers, to
+// function_output.json. CloudEvents arrive converted to that form. See
+// ../README.md.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/faasport/faasport/adapters/gcf"
+	"github.com/faasport/faasport/function"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	h := function.HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
+		le, err := gcf.Legacy(ctx, e)
+		if err != nil {
+			return nil, function.Permanent(err)
+		}
+		b, err := json.Marshal(le)
+		if err != nil {
+			return nil, function.Permanent(fmt.Errorf("encode legacy event %q: %w", e.ID(), err))
+		}
+		return nil, os.WriteFile("function_output.json", b, 0o644)
+	})
+	if err := gcf.ListenAndServe(ctx, gcf.Events(h)); err != nil {
+		slog.Error("conformance function stopped", "error", err)
+		os.Exit(1)
+	}
+}

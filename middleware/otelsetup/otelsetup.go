@@ -1,0 +1,358 @@
+// Package otelsetup sets up the OpenTelemetry SDK to export traces and
+// metrics over OTLP/gRPC, for the faasport/middleware tracing and metrics
+// middleware, and flushes them before a Lambda function's process freezes.
+//
+// It lives apart from faasport/middleware so that a function that does not
+// export telemetry (or sets the SDK up itself) does not link the SDK.
+//
+// Typical use:
+//
+//	tel := otelsetup.New(otelsetup.WithEndpoint("127.0.0.1:4317"), otelsetup.WithInsecure())
+//	defer tel.Shutdown(context.Background())
+//	h := function.Chain(orders, append([]function.Middleware{tel.Middleware()},
+//		middleware.Default(middleware.WithTracerProvider(tel.TracerProvider()),
+//			middleware.WithMeterProvider(tel.MeterProvider()))...)...)
+//
+// To have other instrumented libraries (HTTP clients, database drivers)
+// record into the same trace, also install the providers globally:
+// otel.SetTracerProvider(tel.TracerProvider()).
+//
+// Nothing is built when New is called: the tracer provider and its exporter
+// are made when the first span starts, the meter provider when
+// [Telemetry.MeterProvider] is first called, and the gRPC connection when
+// the first batch is exported. Without [WithEndpoint], the exporters follow
+// the standard OTEL_EXPORTER_OTLP_* environment variables.
+//
+// On AWS Lambda the process is frozen as soon as the invocation returns, so
+// a batch waiting in memory may be sent minutes later, or never:
+// [Telemetry.Middleware] (outermost, so it flushes the span of the whole
+// invocation) exports everything before returning. Elsewhere it does nothing
+// unless [WithFlushAlways] is set; call [Telemetry.Shutdown] when the process
+// ends.
+package otelsetup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/middleware"
+)
+
+// Option configures [New].
+type Option func(*settings)
+
+type settings struct {
+	trace        []otlptracegrpc.Option
+	metric       []otlpmetricgrpc.Option
+	tracerOpts   []sdktrace.TracerProviderOption
+	meterOpts    []sdkmetric.Option
+	resource     *resource.Resource
+	noMetrics    bool
+	flushAlways  bool
+	flushTimeout time.Duration
+}
+
+// WithEndpoint sets the collector's host:port for traces and metrics
+// (default: OTEL_EXPORTER_OTLP_ENDPOINT, else localhost:4317).
+func WithEndpoint(hostport string) Option {
+	return func(s *settings) {
+		s.trace = append(s.trace, otlptracegrpc.WithEndpoint(hostport))
+		s.metric = append(s.metric, otlpmetricgrpc.WithEndpoint(hostport))
+	}
+}
+
+// WithInsecure sends without TLS, for a collector on the same host or in the
+// same pod (the Lambda collector extension listens on localhost).
+func WithInsecure() Option {
+	return func(s *settings) {
+		s.trace = append(s.trace, otlptracegrpc.WithInsecure())
+		s.metric = append(s.metric, otlpmetricgrpc.WithInsecure())
+	}
+}
+
+// WithHeaders adds gRPC metadata (an API key, say) to every export.
+func WithHeaders(h map[string]string) Option {
+	return func(s *settings) {
+		s.trace = append(s.trace, otlptracegrpc.WithHeaders(h))
+		s.metric = append(s.metric, otlpmetricgrpc.WithHeaders(h))
+	}
+}
+
+// WithTraceExporterOptions passes options to the OTLP trace exporter.
+func WithTraceExporterOptions(opts ...otlptracegrpc.Option) Option {
+	return func(s *settings) { s.trace = append(s.trace, opts...) }
+}
+
+// WithMetricExporterOptions passes options to the OTLP metric exporter.
+func WithMetricExporterOptions(opts ...otlpmetricgrpc.Option) Option {
+	return func(s *settings) { s.metric = append(s.metric, opts...) }
+}
+
+// WithTracerProviderOptions passes options (a sampler, span processors) to
+// the SDK tracer provider.
+func WithTracerProviderOptions(opts ...sdktrace.TracerProviderOption) Option {
+	return func(s *settings) { s.tracerOpts = append(s.tracerOpts, opts...) }
+}
+
+// WithMeterProviderOptions passes options (views, readers) to the SDK meter
+// provider.
+func WithMeterProviderOptions(opts ...sdkmetric.Option) Option {
+	return func(s *settings) { s.meterOpts = append(s.meterOpts, opts...) }
+}
+
+// WithResource sets the resource describing the function (default: the
+// SDK's default resource, which reads OTEL_SERVICE_NAME and
+// OTEL_RESOURCE_ATTRIBUTES, plus the function's name, cloud provider and
+// region from the platform's environment).
+func WithResource(r *resource.Resource) Option { return func(s *settings) { s.resource = r } }
+
+// WithoutMetrics exports traces only; [Telemetry.MeterProvider] returns a
+// no-op provider.
+func WithoutMetrics() Option { return func(s *settings) { s.noMetrics = true } }
+
+// WithFlushAlways makes [Telemetry.Middleware] flush after every invocation
+// on every platform, not only on Lambda.
+func WithFlushAlways() Option { return func(s *settings) { s.flushAlways = true } }
+
+// WithFlushTimeout bounds each flush (default 2 s, and never past the
+// invocation's deadline).
+func WithFlushTimeout(d time.Duration) Option {
+	return func(s *settings) {
+		if d > 0 {
+			s.flushTimeout = d
+		}
+	}
+}
+
+// Telemetry owns the SDK's tracer and meter providers and their OTLP
+// exporters. It is safe for concurrent use.
+type Telemetry struct {
+	s      settings
+	tracer *middleware.Lazy[*sdktrace.TracerProvider]
+	meter  *middleware.Lazy[*sdkmetric.MeterProvider]
+}
+
+// New returns a Telemetry that builds its providers on first use.
+func New(opts ...Option) *Telemetry {
+	s := settings{flushTimeout: 2 * time.Second}
+	for _, o := range opts {
+		o(&s)
+	}
+	t := &Telemetry{s: s}
+	t.tracer = middleware.NewLazy("OTLP trace exporter", t.newTracerProvider)
+	t.meter = middleware.NewLazy("OTLP metric exporter", t.newMeterProvider)
+	return t
+}
+
+func (t *Telemetry) res(ctx context.Context) (*resource.Resource, error) {
+	if t.s.resource != nil {
+		return t.s.resource, nil
+	}
+	// Later detectors win: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
+	// override what the platform's environment says.
+	return resource.New(ctx, resource.WithTelemetrySDK(),
+		resource.WithAttributes(platformAttributes()...), resource.WithFromEnv())
+}
+
+func (t *Telemetry) newTracerProvider(ctx context.Context) (*sdktrace.TracerProvider, error) {
+	res, err := t.res(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("otelsetup: build the resource: %w", err)
+	}
+	exp, err := otlptracegrpc.New(ctx, t.s.trace...)
+	if err != nil {
+		return nil, fmt.Errorf("otelsetup: create the OTLP trace exporter (check the endpoint options or OTEL_EXPORTER_OTLP_*): %w", err)
+	}
+	opts := append([]sdktrace.TracerProviderOption{sdktrace.WithBatcher(exp), sdktrace.WithResource(res)}, t.s.tracerOpts...)
+	return sdktrace.NewTracerProvider(opts...), nil
+}
+
+func (t *Telemetry) newMeterProvider(ctx context.Context) (*sdkmetric.MeterProvider, error) {
+	res, err := t.res(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("otelsetup: build the resource: %w", err)
+	}
+	exp, err := otlpmetricgrpc.New(ctx, t.s.metric...)
+	if err != nil {
+		return nil, fmt.Errorf("otelsetup: create the OTLP metric exporter (check the endpoint options or OTEL_EXPORTER_OTLP_*): %w", err)
+	}
+	opts := append([]sdkmetric.Option{sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp)), sdkmetric.WithResource(res)}, t.s.meterOpts...)
+	return sdkmetric.NewMeterProvider(opts...), nil
+}
+
+// platformAttributes describe the function from the platform's
+// environment.
+func platformAttributes() []attribute.KeyValue {
+	if name := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); name != "" {
+		return []attribute.KeyValue{semconv.CloudProviderAWS, semconv.CloudPlatformAWSLambda,
+			semconv.CloudRegion(os.Getenv("AWS_REGION")), semconv.FaaSName(name),
+			semconv.FaaSVersion(os.Getenv("AWS_LAMBDA_FUNCTION_VERSION")), semconv.ServiceName(name)}
+	}
+	if name := os.Getenv("K_SERVICE"); name != "" {
+		platform := semconv.CloudPlatformGCPCloudRun
+		if os.Getenv("FUNCTION_TARGET") != "" {
+			platform = semconv.CloudPlatformGCPCloudFunctions
+		}
+		return []attribute.KeyValue{semconv.CloudProviderGCP, platform, semconv.FaaSName(name),
+			semconv.FaaSVersion(os.Getenv("K_REVISION")), semconv.ServiceName(name)}
+	}
+	return nil
+}
+
+// TracerProvider returns a tracer provider that builds the SDK's provider
+// and OTLP exporter when the first span starts. If that fails, the error
+// goes to otel.Handle, spans are not recorded, and the next span tries
+// again.
+func (t *Telemetry) TracerProvider() trace.TracerProvider { return lazyProvider{t: t} }
+
+// MeterProvider returns the SDK meter provider exporting over OTLP, building
+// it on the first call. If that fails, the error goes to otel.Handle and a
+// no-op provider is returned (the next call tries again).
+func (t *Telemetry) MeterProvider() metric.MeterProvider {
+	if t.s.noMetrics {
+		return metricnoop.NewMeterProvider()
+	}
+	mp, err := t.meter.Get(context.Background())
+	if err != nil {
+		otel.Handle(err)
+		return metricnoop.NewMeterProvider()
+	}
+	return mp
+}
+
+// Flush exports every span and metric recorded so far. It does nothing for
+// a provider not yet built.
+func (t *Telemetry) Flush(ctx context.Context) error {
+	var errs []error
+	if tp, ok := t.tracer.Peek(); ok {
+		if err := tp.ForceFlush(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("otelsetup: flush spans: %w", err))
+		}
+	}
+	if mp, ok := t.meter.Peek(); ok {
+		if err := mp.ForceFlush(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("otelsetup: flush metrics: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Shutdown flushes and stops the providers; call it once, when the process
+// ends (on SIGTERM). Spans and metrics recorded afterwards are dropped.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	var errs []error
+	if tp, ok := t.tracer.Peek(); ok {
+		if err := tp.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("otelsetup: shut down the tracer provider: %w", err))
+		}
+	}
+	if mp, ok := t.meter.Peek(); ok {
+		if err := mp.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("otelsetup: shut down the meter provider: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Middleware flushes spans and metrics after each invocation on AWS Lambda,
+// whose process freezes as soon as the invocation returns (everywhere with
+// [WithFlushAlways]). Put it outermost, so the invocation's own span has
+// ended when it flushes. A failed flush goes to otel.Handle; it does not
+// fail the invocation.
+func (t *Telemetry) Middleware() function.Middleware {
+	return func(next function.Handler) function.Handler {
+		return &flusher{t: t, next: next}
+	}
+}
+
+type flusher struct {
+	t    *Telemetry
+	next function.Handler
+}
+
+func (f *flusher) Handle(ctx context.Context, e event.Event) (*event.Event, error) {
+	reply, err := f.next.Handle(ctx, e)
+	f.t.flushAfter(ctx)
+	return reply, err
+}
+
+// Unwrap returns the wrapped handler, so lifecycle hooks stay reachable.
+func (f *flusher) Unwrap() function.Handler { return f.next }
+
+// HTTP is [Telemetry.Middleware] for HTTP handlers.
+func (t *Telemetry) HTTP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		t.flushAfter(r.Context())
+	})
+}
+
+func (t *Telemetry) flushAfter(ctx context.Context) {
+	inv, _ := function.InvocationFromContext(ctx)
+	if !t.s.flushAlways && (inv == nil || inv.Platform != function.PlatformLambda) {
+		return
+	}
+	deadline := time.Now().Add(t.s.flushTimeout)
+	if inv != nil && !inv.Deadline.IsZero() && inv.Deadline.Before(deadline) {
+		deadline = inv.Deadline
+	}
+	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	defer cancel()
+	if err := t.Flush(fctx); err != nil {
+		otel.Handle(err)
+	}
+}
+
+// lazyProvider hands out tracers that build the SDK provider on first use.
+type lazyProvider struct {
+	embedded.TracerProvider
+	t *Telemetry
+}
+
+func (p lazyProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	return &lazyTracer{t: p.t, name: name, opts: opts}
+}
+
+type lazyTracer struct {
+	embedded.Tracer
+	t    *Telemetry
+	name string
+	opts []trace.TracerOption
+	// tracer is the SDK's tracer once built.
+	tracer atomic.Pointer[trace.Tracer]
+}
+
+func (l *lazyTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	if tr := l.tracer.Load(); tr != nil {
+		return (*tr).Start(ctx, name, opts...)
+	}
+	tp, err := l.t.tracer.Get(ctx)
+	if err != nil {
+		otel.Handle(err)
+		return tracenoop.NewTracerProvider().Tracer(l.name).Start(ctx, name, opts...)
+	}
+	tr := tp.Tracer(l.name, l.opts...)
+	l.tracer.Store(&tr)
+	return tr.Start(ctx, name, opts...)
+}
