@@ -14,6 +14,11 @@
 // the Functions Framework (adapters/gcf); otherwise it serves plain net/http
 // on PORT, default 8080 (adapters/nethttp). Import an adapter package
 // directly to set its own options.
+//
+// A binary links every adapter unless told otherwise. To keep a deployment
+// small, build it with the tags faasport_nogcf, faasport_nolambda or both:
+// for Lambda, `go build -tags lambda.norpc,faasport_nogcf`. Start then
+// fails with a clear error if it finds itself on a platform left out.
 package adapters
 
 import (
@@ -25,8 +30,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/faasport/faasport/adapters/gcf"
-	"github.com/faasport/faasport/adapters/lambda"
 	"github.com/faasport/faasport/adapters/nethttp"
 	"github.com/faasport/faasport/function"
 )
@@ -96,9 +99,9 @@ func Run(ctx context.Context, opts ...Option) error {
 	}
 	switch Detect(o.getenv) {
 	case function.PlatformLambda:
-		return lambda.Start(ctx, adapterOptions(o, lambda.Events, lambda.HTTP, lambda.WithLogger)...)
+		return startLambda(ctx, o)
 	case function.PlatformCloudFunctions, function.PlatformCloudRun:
-		return gcf.ListenAndServe(ctx, adapterOptions(o, gcf.Events, gcf.HTTP, gcf.WithLogger)...)
+		return startGCF(ctx, o)
 	default:
 		return nethttp.ListenAndServe(ctx, adapterOptions(o, nethttp.Events, nethttp.HTTP, nethttp.WithLogger)...)
 	}

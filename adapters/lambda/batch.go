@@ -1,0 +1,232 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/invoke"
+)
+
+// unit is one record of an invocation, turned into the event the handler
+// sees.
+type unit struct {
+	ev      event.Event
+	native  any
+	attempt int
+	item    any    // the batchItemFailures identifier; nil where the source has none
+	group   string // records of one group run in order (ordered sources only)
+	err     error  // set when the record could not be turned into an event
+}
+
+// replyMode says how an invocation's results become its response.
+type replyMode uint8
+
+const (
+	// replyEvent: one event; its reply goes back as structured CloudEvent
+	// JSON, a retryable error fails the invocation, a permanent one fails a
+	// synchronous invocation and is acknowledged for an asynchronous one.
+	replyEvent replyMode = iota
+	// replyItems: batchItemFailures listing the records that failed retryably.
+	replyItems
+	// replyWhole: the source has no partial batch response (Amazon MQ): any
+	// retryable failure fails the invocation, so the batch is redelivered.
+	replyWhole
+	// replyVerbatim: the caller expects its own response shape (Cognito,
+	// IoT hooks): the reply's data verbatim, or the payload echoed when there
+	// is no reply.
+	replyVerbatim
+	// replyFirehose and replyS3Batch build those services' result lists.
+	replyFirehose
+	replyS3Batch
+)
+
+// plan is an invocation turned into events, with how to run and answer it.
+type plan struct {
+	units   []unit
+	trigger function.Trigger
+	reply   replyMode
+	ordered bool // records of one group stop at the first retryable failure
+	async   bool // Lambda invokes asynchronously: permanent errors are acknowledged
+}
+
+// result is what running one unit produced.
+type result struct {
+	reply *event.Event
+	err   error
+}
+
+// errEarlierFailed fails the records of an ordered group after its first
+// retryable failure: they are reported, not run, so the group keeps order.
+var errEarlierFailed = errors.New("lambda: not processed because an earlier record of its ordered group (FIFO message group, shard or partition) failed; it is redelivered")
+
+// run calls the event handler for every unit, concurrently up to the
+// configured limit, keeping order within groups of an ordered plan.
+func (h *Handler) run(ctx context.Context, base *function.Invocation, p *plan) []result {
+	res := make([]result, len(p.units))
+	invs := make([]function.Invocation, len(p.units))
+	if !p.ordered {
+		h.parallel(len(p.units), func(i int) { res[i] = h.one(ctx, base, p, i, &invs[i]) })
+		return res
+	}
+	groups := groupUnits(p.units)
+	h.parallel(len(groups), func(g int) {
+		failed := false
+		for _, i := range groups[g] {
+			if failed {
+				res[i] = result{err: errEarlierFailed}
+				continue
+			}
+			res[i] = h.one(ctx, base, p, i, &invs[i])
+			failed = function.IsRetryable(res[i].err)
+		}
+	})
+	return res
+}
+
+// groupUnits returns the indexes of units per group, groups in order of
+// first appearance. Batches usually hold one or a few groups.
+func groupUnits(units []unit) [][]int {
+	var keys []string
+	var groups [][]int
+	for i := range units {
+		g := -1
+		for k, key := range keys {
+			if key == units[i].group {
+				g = k
+				break
+			}
+		}
+		if g < 0 {
+			keys = append(keys, units[i].group)
+			groups = append(groups, nil)
+			g = len(groups) - 1
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// helpersAfter is how long the invocation's own goroutine works through a
+// batch alone before helpers join it. Records that finish sooner (the
+// handler does little) cost no goroutines; records that wait on I/O get
+// the full concurrency limit from then on.
+const helpersAfter = 100 * time.Microsecond
+
+// parallel runs f(0..n-1) with at most h.concurrency running at once. The
+// calling goroutine takes part, and is joined by helpers only if the work
+// is still going after helpersAfter.
+func (h *Handler) parallel(n int, f func(int)) {
+	limit := min(h.concurrency, n)
+	if limit <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var (
+		next   atomic.Int64
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		closed bool
+	)
+	worker := func() {
+		for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+			f(i)
+		}
+	}
+	spawn := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if closed {
+			return
+		}
+		closed = true
+		wg.Add(limit - 1)
+		for w := 1; w < limit; w++ {
+			go func() { defer wg.Done(); worker() }()
+		}
+	}
+	t := time.AfterFunc(helpersAfter, spawn)
+	worker()
+	t.Stop()
+	mu.Lock()
+	closed = true // a timer firing from now on spawns nothing
+	mu.Unlock()
+	wg.Wait()
+}
+
+// one runs the handler for unit i; a panic fails that unit only.
+func (h *Handler) one(ctx context.Context, base *function.Invocation, p *plan, i int, inv *function.Invocation) result {
+	u := &p.units[i]
+	if u.err != nil {
+		return result{err: function.Permanent(u.err)}
+	}
+	*inv = *base
+	inv.Native = u.native
+	inv.Attempt = u.attempt
+	inv.Trigger = p.trigger
+	reply, err := invoke.Call(function.NewContext(ctx, inv), h.events, u.ev, h.log)
+	return result{reply: reply, err: err}
+}
+
+// logAcknowledged logs the permanent failures the response acknowledges.
+func (h *Handler) logAcknowledged(ctx context.Context, p *plan, res []result) {
+	for i, r := range res {
+		if function.IsPermanent(r.err) {
+			ev := p.units[i].ev
+			if p.units[i].err != nil && ev.Context == nil {
+				ev = event.New()
+			}
+			invoke.LogPermanent(ctx, h.log, ev, r.err)
+		}
+	}
+}
+
+var emptyBatchResponse = []byte(`{"batchItemFailures":[]}`)
+
+// batchResponse encodes the batchItemFailures of the records that failed
+// retryably; permanent failures are acknowledged.
+func batchResponse(p *plan, res []result) ([]byte, error) {
+	var failed []any
+	for i, r := range res {
+		if function.IsRetryable(r.err) {
+			failed = append(failed, p.units[i].item)
+		}
+	}
+	if len(failed) == 0 {
+		return emptyBatchResponse, nil
+	}
+	type itemFailure struct {
+		ItemIdentifier any `json:"itemIdentifier"`
+	}
+	out := struct {
+		BatchItemFailures []itemFailure `json:"batchItemFailures"`
+	}{BatchItemFailures: make([]itemFailure, len(failed))}
+	for i, id := range failed {
+		out.BatchItemFailures[i].ItemIdentifier = id
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("lambda: encode batchItemFailures: %w", err)
+	}
+	return b, nil
+}
+
+// retryableErrors joins the retryable errors of res, or returns nil.
+func retryableErrors(res []result) error {
+	var errs []error
+	for _, r := range res {
+		if function.IsRetryable(r.err) {
+			errs = append(errs, r.err)
+		}
+	}
+	return errors.Join(errs...)
+}
