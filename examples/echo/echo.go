@@ -11,6 +11,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/trigger"
 )
 
 // eventHandler logs each event as one JSON line and replies with it.
@@ -21,8 +22,14 @@ func eventHandler(logger *slog.Logger) function.Handler {
 			Fail   bool `json:"fail"`
 			Poison bool `json:"poison"`
 		}
-		// Only JSON objects can carry the flags; anything else is echoed as is.
-		if json.Unmarshal(e.Data(), &flags) == nil {
+		// The flags sit in the message body: the event data itself, or the
+		// body inside a broker's envelope (SQS, SNS, Pub/Sub, ...). Only JSON
+		// objects carry flags; anything else is echoed as is.
+		body := e.Data()
+		if m, err := trigger.ParseMessage(e); err == nil {
+			body = m.Body
+		}
+		if json.Unmarshal(body, &flags) == nil {
 			switch {
 			case flags.Poison:
 				return nil, function.Permanent(errors.New("echo: event asked to be poison"))

@@ -8,8 +8,9 @@
 //   - Every HTTP request is answered 200 with a JSON object describing it:
 //     {"method","path","query","headers","body"}.
 //
-// To exercise redelivery, an event whose JSON data has "fail": true fails
-// with a retryable error, and one with "poison": true with a permanent one.
+// To exercise redelivery, an event whose JSON message body (the data, or the
+// body inside an SQS, SNS or Pub/Sub envelope) has "fail": true fails with a
+// retryable error, and one with "poison": true with a permanent one.
 //
 // Run it locally with `go run ./examples/echo` (PORT, default 8080).
 package main
