@@ -16,7 +16,7 @@ import (
 // Message is one message from a queue, a topic or a stream.
 type Message struct {
 	// ID is the broker's id of the message (SQS MessageId, Pub/Sub
-	// messageId, a Kinesis sequence number, a Kafka topic-partition@offset).
+	// messageId, a Kinesis sequence number, a Kafka topic-partition:offset).
 	ID string
 	// Body is the payload, base64-decoded where the broker encodes it.
 	Body []byte
@@ -138,7 +138,6 @@ func (m *Message) fromKafka(e event.Event) error {
 	if err != nil {
 		return err
 	}
-	m.ID = r.Topic + "-" + strconv.FormatInt(r.Partition, 10) + "@" + strconv.FormatInt(r.Offset, 10)
 	m.Body, m.Source, m.OrderingKey, m.Time = body, r.Topic, string(key), r.Timestamp.Time
 	for _, h := range r.Headers {
 		for k, v := range h {
