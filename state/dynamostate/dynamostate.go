@@ -46,7 +46,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -113,10 +112,10 @@ var _ state.Store = (*Store)(nil)
 
 // Get returns the item at key, or state.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
-	if err := checkKey(key); err != nil {
+	if err := state.CheckCall(ctx, key); err != nil {
 		return state.Item{}, err
 	}
-	if err := ctx.Err(); err != nil {
+	if err := checkUTF8(key); err != nil {
 		return state.Item{}, err
 	}
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
@@ -125,7 +124,7 @@ func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return state.Item{}, fmt.Errorf("dynamostate: get %q from table %q: %w", key, s.table, callErr(ctx, err))
+		return state.Item{}, fmt.Errorf("dynamostate: get %q from table %q: %w", key, s.table, state.CallError(ctx, err))
 	}
 	it, ok, err := s.decode(key, out.Item)
 	if err != nil {
@@ -140,17 +139,14 @@ func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
 // Put writes value at key if the conditions in o hold, else it returns a
 // *state.ConflictError.
 func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOptions) (string, error) {
-	if err := checkKey(key); err != nil {
+	if err := state.CheckPut(ctx, key, value, o); err != nil {
 		return "", err
 	}
-	if err := state.CheckValue(value, o); err != nil {
-		return "", err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := checkUTF8(key); err != nil {
 		return "", err
 	}
 	now := s.now()
-	version := newVersion()
+	version := state.NewVersion()
 	item := map[string]types.AttributeValue{
 		KeyAttribute: &types.AttributeValueMemberS{Value: s.prefix + key},
 		attrVersion:  &types.AttributeValueMemberS{Value: version},
@@ -181,14 +177,14 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOp
 	}
 	if in.ConditionExpression == nil {
 		if _, err := s.client.PutItem(ctx, in); err != nil {
-			return "", fmt.Errorf("dynamostate: put %q in table %q: %w", key, s.table, callErr(ctx, err))
+			return "", fmt.Errorf("dynamostate: put %q in table %q: %w", key, s.table, state.CallError(ctx, err))
 		}
 		return version, nil
 	}
 	in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	_, err := s.client.PutItem(ctx, in, noAmbiguousRetry)
 	if err != nil {
-		return "", s.writeError("put", key, callErr(ctx, err), version)
+		return "", s.writeError("put", key, state.CallError(ctx, err), version)
 	}
 	return version, nil
 }
@@ -196,10 +192,10 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOp
 // Delete removes key; with a non-empty ifVersion only if the current version
 // equals it, else it returns a *state.ConflictError.
 func (s *Store) Delete(ctx context.Context, key string, ifVersion string) error {
-	if err := checkKey(key); err != nil {
+	if err := state.CheckCall(ctx, key); err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
+	if err := checkUTF8(key); err != nil {
 		return err
 	}
 	in := &dynamodb.DeleteItemInput{
@@ -208,7 +204,7 @@ func (s *Store) Delete(ctx context.Context, key string, ifVersion string) error 
 	}
 	if ifVersion == "" {
 		if _, err := s.client.DeleteItem(ctx, in); err != nil {
-			return fmt.Errorf("dynamostate: delete %q from table %q: %w", key, s.table, callErr(ctx, err))
+			return fmt.Errorf("dynamostate: delete %q from table %q: %w", key, s.table, state.CallError(ctx, err))
 		}
 		return nil
 	}
@@ -220,7 +216,7 @@ func (s *Store) Delete(ctx context.Context, key string, ifVersion string) error 
 	}
 	in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	if _, err := s.client.DeleteItem(ctx, in, noAmbiguousRetry); err != nil {
-		return s.writeError("delete", key, callErr(ctx, err), "")
+		return s.writeError("delete", key, state.CallError(ctx, err), "")
 	}
 	return nil
 }
@@ -281,13 +277,10 @@ func (s *Store) decode(key string, av map[string]types.AttributeValue) (it state
 	return it, true, nil
 }
 
-// checkKey adds DynamoDB's own rule to state.CheckKey: a string key must
+// checkUTF8 adds DynamoDB's own rule to state.CheckKey: a string key must
 // be valid UTF-8. The SDK would otherwise replace invalid bytes, and two
 // different keys could name one item.
-func checkKey(key string) error {
-	if err := state.CheckKey(key); err != nil {
-		return err
-	}
+func checkUTF8(key string) error {
 	if !utf8.ValidString(key) {
 		return errors.Join(state.ErrInvalid, fmt.Errorf("dynamostate: key %q is not valid UTF-8, which DynamoDB string keys must be; encode binary keys (hex, base64)", key))
 	}
@@ -298,11 +291,6 @@ func number(n int64) *types.AttributeValueMemberN {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
-// newVersion returns a random version; 96 random bits make a repeat on one
-// key practically impossible.
-func newVersion() string {
-	return strconv.FormatUint(rand.Uint64(), 36) + "." + strconv.FormatUint(uint64(rand.Uint32()), 36)
-}
 
 // noAmbiguousRetry limits the SDK's retries of a conditional write to
 // throttling errors: a throttled request wrote nothing, but after a network
@@ -393,11 +381,3 @@ func alreadyEnabled(ctx context.Context, client *dynamodb.Client, table string) 
 		(d.TimeToLiveStatus == types.TimeToLiveStatusEnabled || d.TimeToLiveStatus == types.TimeToLiveStatusEnabling)
 }
 
-// callErr makes the error of a call whose context ended match ctx.Err()
-// with errors.Is, whatever the client reported (a socket timeout, say).
-func callErr(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return errors.Join(err, cerr)
-	}
-	return err
-}

@@ -92,10 +92,7 @@ func (e entry) item() *state.Item {
 
 // Get returns the item at key, or state.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
-	if err := state.CheckKey(key); err != nil {
-		return state.Item{}, err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := state.CheckCall(ctx, key); err != nil {
 		return state.Item{}, err
 	}
 	s.mu.Lock()
@@ -111,13 +108,7 @@ func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
 // *state.ConflictError whose Current is the item that made it fail (nil when
 // the key was absent). It returns the new version.
 func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOptions) (string, error) {
-	if err := state.CheckKey(key); err != nil {
-		return "", err
-	}
-	if err := state.CheckValue(value, o); err != nil {
-		return "", err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := state.CheckPut(ctx, key, value, o); err != nil {
 		return "", err
 	}
 	s.mu.Lock()
@@ -148,10 +139,7 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOp
 // Delete removes key; with a non-empty ifVersion only if the current version
 // equals it, else it returns a *state.ConflictError.
 func (s *Store) Delete(ctx context.Context, key string, ifVersion string) error {
-	if err := state.CheckKey(key); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := state.CheckCall(ctx, key); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -44,8 +44,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"strconv"
 	"strings"
 	"time"
 
@@ -161,10 +159,7 @@ var _ state.Store = (*Store)(nil)
 
 // Get returns the item at key, or state.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
-	if err := state.CheckKey(key); err != nil {
-		return state.Item{}, err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := state.CheckCall(ctx, key); err != nil {
 		return state.Item{}, err
 	}
 	var (
@@ -176,7 +171,7 @@ func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
 		return state.Item{}, state.ErrNotFound
 	}
 	if err != nil {
-		return state.Item{}, fmt.Errorf("pgstate: get %q from table %q: %w", key, s.table, callErr(ctx, err))
+		return state.Item{}, fmt.Errorf("pgstate: get %q from table %q: %w", key, s.table, state.CallError(ctx, err))
 	}
 	if it.Value == nil {
 		it.Value = []byte{}
@@ -190,20 +185,14 @@ func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
 // Put writes value at key if the conditions in o hold, else it returns a
 // *state.ConflictError carrying the live row that made it fail.
 func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOptions) (string, error) {
-	if err := state.CheckKey(key); err != nil {
-		return "", err
-	}
-	if err := state.CheckValue(value, o); err != nil {
-		return "", err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := state.CheckPut(ctx, key, value, o); err != nil {
 		return "", err
 	}
 	if value == nil {
 		value = []byte{} // NOT NULL
 	}
 	now := s.now()
-	version := newVersion()
+	version := state.NewVersion()
 	var exp *time.Time
 	if o.TTL > 0 {
 		// Rounded up to PostgreSQL's microseconds: never early.
@@ -212,7 +201,7 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOp
 	}
 	if !o.IfAbsent && o.IfVersion == "" {
 		if _, err := s.pool.Exec(ctx, s.sqlPut, []byte(key), value, version, exp); err != nil {
-			return "", fmt.Errorf("pgstate: put %q in table %q: %w", key, s.table, callErr(ctx, err))
+			return "", fmt.Errorf("pgstate: put %q in table %q: %w", key, s.table, state.CallError(ctx, err))
 		}
 		return version, nil
 	}
@@ -226,7 +215,7 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOp
 	b.Queue(s.sqlCurrent, []byte(key), version)
 	conflict, err := s.conditional(ctx, b, key, version, now)
 	if err != nil {
-		return "", fmt.Errorf("pgstate: put %q in table %q: %w", key, s.table, callErr(ctx, err))
+		return "", fmt.Errorf("pgstate: put %q in table %q: %w", key, s.table, state.CallError(ctx, err))
 	}
 	if conflict != nil {
 		return "", conflict
@@ -294,15 +283,12 @@ func (s *Store) current(value []byte, version string, exp *time.Time, now time.T
 // Delete removes key; with a non-empty ifVersion only if the current version
 // equals it, else it returns a *state.ConflictError.
 func (s *Store) Delete(ctx context.Context, key string, ifVersion string) error {
-	if err := state.CheckKey(key); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := state.CheckCall(ctx, key); err != nil {
 		return err
 	}
 	if ifVersion == "" {
 		if _, err := s.pool.Exec(ctx, s.sqlDelete, []byte(key)); err != nil {
-			return fmt.Errorf("pgstate: delete %q from table %q: %w", key, s.table, callErr(ctx, err))
+			return fmt.Errorf("pgstate: delete %q from table %q: %w", key, s.table, state.CallError(ctx, err))
 		}
 		return nil
 	}
@@ -312,7 +298,7 @@ func (s *Store) Delete(ctx context.Context, key string, ifVersion string) error 
 	b.Queue(s.sqlCurrent, []byte(key), "")
 	conflict, err := s.conditional(ctx, b, key, "", now)
 	if err != nil {
-		return fmt.Errorf("pgstate: delete %q from table %q: %w", key, s.table, callErr(ctx, err))
+		return fmt.Errorf("pgstate: delete %q from table %q: %w", key, s.table, state.CallError(ctx, err))
 	}
 	return conflict
 }
@@ -322,22 +308,9 @@ func (s *Store) Delete(ctx context.Context, key string, ifVersion string) error 
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	tag, err := s.pool.Exec(ctx, s.sqlDeleteExpired, s.now())
 	if err != nil {
-		return 0, fmt.Errorf("pgstate: delete expired rows from table %q: %w", s.table, callErr(ctx, err))
+		return 0, fmt.Errorf("pgstate: delete expired rows from table %q: %w", s.table, state.CallError(ctx, err))
 	}
 	return tag.RowsAffected(), nil
 }
 
-// newVersion returns a random version; 96 random bits make a repeat on one
-// key practically impossible.
-func newVersion() string {
-	return strconv.FormatUint(rand.Uint64(), 36) + "." + strconv.FormatUint(uint64(rand.Uint32()), 36)
-}
 
-// callErr makes the error of a call whose context ended match ctx.Err()
-// with errors.Is, whatever the client reported (a socket timeout, say).
-func callErr(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return errors.Join(err, cerr)
-	}
-	return err
-}
