@@ -72,6 +72,27 @@ func asError(p any) error {
 	return nil
 }
 
+// v2Fields are what payload format 2.0 (HTTP API, Function URL) requests
+// share; their Go types differ only in the request context.
+type v2Fields struct {
+	method, rawPath, rawQuery, body string
+	base64                          bool
+	headers                         map[string]string
+	cookies                         []string
+	sourceIP                        string
+}
+
+func readV2(ctx context.Context, k kind, native any, f v2Fields) (httpRequest, error) {
+	req, err := newRequest(ctx, k, f.method, f.rawPath, f.rawQuery, f.body, f.base64)
+	if err != nil {
+		return httpRequest{}, err
+	}
+	singleHeaders(req, f.headers)
+	v2Cookies(req, f.cookies)
+	req.RemoteAddr = f.sourceIP
+	return httpRequest{req: req, native: native}, nil
+}
+
 // readHTTP decodes an HTTP invocation into a *http.Request.
 func readHTTP(ctx context.Context, k kind, payload []byte) (httpRequest, error) {
 	switch k {
@@ -80,27 +101,15 @@ func readHTTP(ctx context.Context, k kind, payload []byte) (httpRequest, error) 
 		if err := json.Unmarshal(payload, r); err != nil {
 			return httpRequest{}, invalid(k, err)
 		}
-		req, err := newRequest(ctx, k, r.RequestContext.HTTP.Method, r.RawPath, r.RawQueryString, r.Body, r.IsBase64Encoded)
-		if err != nil {
-			return httpRequest{}, err
-		}
-		singleHeaders(req, r.Headers)
-		v2Cookies(req, r.Cookies)
-		req.RemoteAddr = r.RequestContext.HTTP.SourceIP
-		return httpRequest{req: req, native: r}, nil
+		h := r.RequestContext.HTTP
+		return readV2(ctx, k, r, v2Fields{h.Method, r.RawPath, r.RawQueryString, r.Body, r.IsBase64Encoded, r.Headers, r.Cookies, h.SourceIP})
 	case kindFunctionURL:
 		r := new(events.LambdaFunctionURLRequest)
 		if err := json.Unmarshal(payload, r); err != nil {
 			return httpRequest{}, invalid(k, err)
 		}
-		req, err := newRequest(ctx, k, r.RequestContext.HTTP.Method, r.RawPath, r.RawQueryString, r.Body, r.IsBase64Encoded)
-		if err != nil {
-			return httpRequest{}, err
-		}
-		singleHeaders(req, r.Headers)
-		v2Cookies(req, r.Cookies)
-		req.RemoteAddr = r.RequestContext.HTTP.SourceIP
-		return httpRequest{req: req, native: r}, nil
+		h := r.RequestContext.HTTP
+		return readV2(ctx, k, r, v2Fields{h.Method, r.RawPath, r.RawQueryString, r.Body, r.IsBase64Encoded, r.Headers, r.Cookies, h.SourceIP})
 	case kindAPIGatewayV1:
 		r := new(events.APIGatewayProxyRequest)
 		if err := json.Unmarshal(payload, r); err != nil {

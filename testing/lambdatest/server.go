@@ -179,15 +179,8 @@ func (s *Server) Invoke(ctx context.Context, payload []byte, opts ...InvokeOptio
 		trace:   "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
 		result:  make(chan *Response, 1),
 	}
-	for _, opt := range opts {
-		opt(p)
-	}
-	select {
-	case s.queue <- p:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("lambdatest: no function asked for invocation %s: %w", p.id, ctx.Err())
-	case <-s.done:
-		return nil, errors.New("lambdatest: server closed")
+	if err := s.enqueue(ctx, p, opts); err != nil {
+		return nil, err
 	}
 	select {
 	case r := <-p.result:
@@ -311,6 +304,22 @@ func (s *Server) extensionNext(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// enqueue applies opts to p and hands it to the next function that asks for
+// an invocation.
+func (s *Server) enqueue(ctx context.Context, p *pending, opts []InvokeOption) error {
+	for _, opt := range opts {
+		opt(p)
+	}
+	select {
+	case s.queue <- p:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("lambdatest: no function asked for invocation %s: %w", p.id, ctx.Err())
+	case <-s.done:
+		return errors.New("lambdatest: server closed")
+	}
+}
+
 // InvokeStream is Invoke for a streamed response: it returns once the
 // function starts its response, with a Body that yields the rest as it
 // arrives. An error response arrives as a Stream whose Body fails with the
@@ -322,15 +331,8 @@ func (s *Server) InvokeStream(ctx context.Context, payload []byte, opts ...Invok
 		result:  make(chan *Response, 1),
 		stream:  make(chan *Stream, 1),
 	}
-	for _, opt := range opts {
-		opt(p)
-	}
-	select {
-	case s.queue <- p:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("lambdatest: no function asked for invocation %s: %w", p.id, ctx.Err())
-	case <-s.done:
-		return nil, errors.New("lambdatest: server closed")
+	if err := s.enqueue(ctx, p, opts); err != nil {
+		return nil, err
 	}
 	select {
 	case st := <-p.stream:
