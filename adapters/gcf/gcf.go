@@ -142,13 +142,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) begin(ctx context.Context, inv *function.Invocation, r *http.Request) {
 	inv.Platform = s.platform
 	inv.FunctionName = s.name
-	inv.RequestID = r.Header.Get("Function-Execution-Id")
+	inv.RequestID = requestID(r.Header)
 	inv.ColdStart = s.cold.Next()
 	inv.TraceHeader = traceHeader(r.Header)
 	inv.Native = r
 	if d, ok := ctx.Deadline(); ok {
 		inv.Deadline = d
 	}
+}
+
+// requestID names a request: Cloud Functions' execution id, else (on Cloud
+// Run, which sets none) the trace id Google's front end gives every request,
+// else a W3C trace id, else X-Request-Id. Events without any fall back to
+// their event id.
+func requestID(h http.Header) string {
+	if id := h.Get("Function-Execution-Id"); id != "" {
+		return id
+	}
+	if tc := h.Get("X-Cloud-Trace-Context"); tc != "" {
+		id, _, _ := strings.Cut(tc, "/")
+		return id
+	}
+	// traceparent: version-traceid-parentid-flags
+	if tp := h.Get("Traceparent"); len(tp) >= 35 && tp[2] == '-' {
+		return tp[3:35]
+	}
+	return h.Get("X-Request-Id")
 }
 
 // route tells an event from an HTTP request. With one handler there is
