@@ -80,6 +80,7 @@ func TestNativeTTL(t *testing.T) {
 	s := redisstate.New(c, redisstate.WithPrefix(p))
 	_, err := s.Put(ctx, "lease", []byte("v"), state.PutOptions{TTL: time.Minute})
 	require.NoError(t, err)
+	require.Equal(t, "string", c.Type(ctx, p+"lease").Val(), "an item is one Redis string")
 	ttl := c.PTTL(ctx, p+"lease").Val()
 	require.Greater(t, ttl, 58*time.Second, "Redis must expire the item itself")
 	_, err = s.Put(ctx, "lease", []byte("v"), state.PutOptions{})
@@ -87,25 +88,48 @@ func TestNativeTTL(t *testing.T) {
 	require.Equal(t, time.Duration(-1), c.PTTL(ctx, p+"lease").Val(), "a write without TTL removes the old one")
 }
 
+// TestForeignKey checks that a key holding something redisstate did not
+// write is reported as an error by every call that reads it, never taken
+// for a miss, a conflict or an item.
 func TestForeignKey(t *testing.T) {
 	c := newClient(t, redisAddr(t), nil)
 	ctx := context.Background()
 	p := uniquePrefix(t, c)
 	s := redisstate.New(c, redisstate.WithPrefix(p))
-	tests := []struct {
+	values := []struct {
 		name  string
-		setup func() error
+		setup func(key string) error
 	}{
-		{"string", func() error { return c.Set(ctx, p+"string", "x", 0).Err() }},
-		{"other hash", func() error { return c.HSet(ctx, p+"other hash", "ver", 1, "v", "x").Err() }},
+		{"string", func(k string) error { return c.Set(ctx, p+k, "x", 0).Err() }},
+		{"string with the magic", func(k string) error { return c.Set(ctx, p+k, "\xf5\x01\x00", 0).Err() }},
+		{"hash", func(k string) error { return c.HSet(ctx, p+k, "ver", 1, "v", "x").Err() }},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			require.NoError(t, tc.setup())
-			_, err := s.Get(ctx, tc.name)
-			require.Error(t, err)
-			require.NotErrorIs(t, err, state.ErrNotFound)
-		})
+	calls := []struct {
+		name string
+		call func(key string) error
+	}{
+		{"Get", func(k string) error { _, err := s.Get(ctx, k); return err }},
+		{"Put IfAbsent", func(k string) error {
+			_, err := s.Put(ctx, k, []byte("v"), state.PutOptions{IfAbsent: true, TTL: time.Minute})
+			return err
+		}},
+		{"Put IfVersion", func(k string) error {
+			_, err := s.Put(ctx, k, []byte("v"), state.PutOptions{IfVersion: "1"})
+			return err
+		}},
+		{"Delete IfVersion", func(k string) error { return s.Delete(ctx, k, "1") }},
+	}
+	for _, v := range values {
+		for _, call := range calls {
+			t.Run(v.name+"/"+call.name, func(t *testing.T) {
+				k := v.name + "/" + call.name
+				require.NoError(t, v.setup(k))
+				err := call.call(k)
+				require.Error(t, err)
+				require.NotErrorIs(t, err, state.ErrNotFound)
+				require.NotErrorIs(t, err, state.ErrConflict)
+			})
+		}
 	}
 }
 
