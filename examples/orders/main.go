@@ -42,4 +42,3 @@ func newStore() state.Store {
 	}
 	return memstate.New()
 }
-
