@@ -291,7 +291,6 @@ func number(n int64) *types.AttributeValueMemberN {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
-
 // noAmbiguousRetry limits the SDK's retries of a conditional write to
 // throttling errors: a throttled request wrote nothing, but after a network
 // error or a 5xx the first attempt may have written, and a retry would fail
@@ -380,4 +379,3 @@ func alreadyEnabled(ctx context.Context, client *dynamodb.Client, table string) 
 	return aws.ToString(d.AttributeName) == TTLAttribute &&
 		(d.TimeToLiveStatus == types.TimeToLiveStatusEnabled || d.TimeToLiveStatus == types.TimeToLiveStatusEnabling)
 }
-

@@ -312,5 +312,3 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	}
 	return tag.RowsAffected(), nil
 }
-
-
