@@ -103,10 +103,7 @@ var _ state.Store = (*Store)(nil)
 
 // Get returns the item at key, or state.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
-	if err := state.CheckKey(key); err != nil {
-		return state.Item{}, err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := state.CheckCall(ctx, key); err != nil {
 		return state.Item{}, err
 	}
 	raw, err := s.client.Get(ctx, s.prefix+key).Result()
@@ -114,7 +111,7 @@ func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
 		return state.Item{}, state.ErrNotFound
 	}
 	if err != nil {
-		return state.Item{}, fmt.Errorf("redisstate: get %q: %w", key, callErr(ctx, err))
+		return state.Item{}, fmt.Errorf("redisstate: get %q: %w", key, state.CallError(ctx, err))
 	}
 	it, live, err := s.decode(key, raw)
 	if err != nil {
@@ -129,13 +126,7 @@ func (s *Store) Get(ctx context.Context, key string) (state.Item, error) {
 // Put writes value at key if the conditions in o hold, else it returns a
 // *state.ConflictError carrying the live item that made it fail.
 func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOptions) (string, error) {
-	if err := state.CheckKey(key); err != nil {
-		return "", err
-	}
-	if err := state.CheckValue(value, o); err != nil {
-		return "", err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := state.CheckPut(ctx, key, value, o); err != nil {
 		return "", err
 	}
 	now := s.now()
@@ -165,7 +156,7 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, o state.PutOp
 		}
 		_ = s.client.Process(ctx, rc)
 		if err = rc.Err(); err != nil {
-			err = fmt.Errorf("redisstate: put %q: %w", key, callErr(ctx, err))
+			err = fmt.Errorf("redisstate: put %q: %w", key, state.CallError(ctx, err))
 		}
 	}
 	if err != nil {
@@ -194,7 +185,7 @@ func (s *Store) setNX(ctx context.Context, key, rkey string, packed []byte, exp 
 		s.noSetNXGet.Store(true)
 		return s.runScript(ctx, key, rkey, packed, exp, modeAbsent, "", version, now)
 	case err != nil:
-		return fmt.Errorf("redisstate: put %q: %w", key, callErr(ctx, err))
+		return fmt.Errorf("redisstate: put %q: %w", key, state.CallError(ctx, err))
 	}
 	it, live, err := s.decode(key, cur)
 	switch {
@@ -214,10 +205,7 @@ func (s *Store) setNX(ctx context.Context, key, rkey string, packed []byte, exp 
 // Delete removes key; with a non-empty ifVersion only if the current version
 // equals it, else it returns a *state.ConflictError.
 func (s *Store) Delete(ctx context.Context, key string, ifVersion string) error {
-	if err := state.CheckKey(key); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := state.CheckCall(ctx, key); err != nil {
 		return err
 	}
 	if ifVersion == "" {
@@ -225,7 +213,7 @@ func (s *Store) Delete(ctx context.Context, key string, ifVersion string) error 
 		rc := onceCmd{redis.NewCmd(ctx, "del", s.prefix+key)}
 		_ = s.client.Process(ctx, rc)
 		if err := rc.Err(); err != nil {
-			return fmt.Errorf("redisstate: delete %q: %w", key, callErr(ctx, err))
+			return fmt.Errorf("redisstate: delete %q: %w", key, state.CallError(ctx, err))
 		}
 		return nil
 	}
@@ -315,7 +303,7 @@ func (s *Store) runScript(ctx context.Context, key, rkey string, packed []byte, 
 		what = "delete"
 	}
 	if err != nil {
-		return fmt.Errorf("redisstate: %s %q: %w", what, key, callErr(ctx, err))
+		return fmt.Errorf("redisstate: %s %q: %w", what, key, state.CallError(ctx, err))
 	}
 	switch r := reply.(type) {
 	case int64:
@@ -421,13 +409,4 @@ func newVersion(dst []byte) {
 		dst[i] = versionAlphabet[lo&63]
 		lo >>= 6
 	}
-}
-
-// callErr makes the error of a call whose context ended match ctx.Err()
-// with errors.Is, whatever the client reported (a socket timeout, say).
-func callErr(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return errors.Join(err, cerr)
-	}
-	return err
 }
