@@ -394,53 +394,67 @@ func (s *suite) conflictCurrent(t *testing.T) {
 	}
 }
 
-// concurrentCAS races goroutines on IfVersion writes to one key: in every
-// round exactly one wins, the rest get ErrConflict, and the winner's value is
-// what is stored.
+// raceResult is what one round of a race produced.
+type raceResult struct {
+	winners  []int    // the goroutines whose call succeeded
+	versions []string // the version each winner got, in the same order
+	errs     []error  // failures other than expected conflicts
+}
+
+// race runs call from cfg.goroutines goroutines released at once. A call
+// that fails with ErrConflict lost the race; its ConflictError must not
+// report conditionedOn (the version the call was conditioned on) as current.
+func (s *suite) race(conditionedOn string, call func(g int) (string, error)) raceResult {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		r     raceResult
+		start = make(chan struct{})
+	)
+	for g := range s.cfg.goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			v, err := call(g)
+			mu.Lock()
+			defer mu.Unlock()
+			var ce *state.ConflictError
+			switch {
+			case err == nil:
+				r.winners = append(r.winners, g)
+				r.versions = append(r.versions, v)
+			case errors.As(err, &ce):
+				if conditionedOn != "" && ce.Current != nil && ce.Current.Version == conditionedOn {
+					r.errs = append(r.errs, errors.New("ConflictError.Current reports the version the call was conditioned on"))
+				}
+			case errors.Is(err, state.ErrConflict):
+			default:
+				r.errs = append(r.errs, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return r
+}
+
+// concurrentCAS races compare-and-set writes on one version: exactly one
+// wins each round.
 func (s *suite) concurrentCAS(t *testing.T) {
 	st := s.store(t)
 	ctx := context.Background()
 	k := s.key(t, "counter")
 	version := mustPut(t, st, k, []byte("round-0"), state.PutOptions{})
 	for round := 1; round <= s.cfg.rounds; round++ {
-		var (
-			wg      sync.WaitGroup
-			mu      sync.Mutex
-			winners []int
-			newVer  string
-			errs    []error
-			start   = make(chan struct{})
-		)
-		for g := range s.cfg.goroutines {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				val := []byte("round-" + strconv.Itoa(round) + "-g" + strconv.Itoa(g))
-				v, err := st.Put(ctx, k, val, state.PutOptions{IfVersion: version})
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err == nil:
-					winners = append(winners, g)
-					newVer = v
-				case errors.Is(err, state.ErrConflict):
-					var ce *state.ConflictError
-					if errors.As(err, &ce) && ce.Current != nil && ce.Current.Version == version {
-						errs = append(errs, errors.New("ConflictError.Current reports the version the write was conditioned on"))
-					}
-				default:
-					errs = append(errs, err)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		require.Empty(t, errs, "round %d: unexpected errors", round)
-		require.Len(t, winners, 1, "round %d: want exactly one winner, got %v", round, winners)
-		want := []byte("round-" + strconv.Itoa(round) + "-g" + strconv.Itoa(winners[0]))
-		requireItem(t, st, k, want, newVer)
-		version = newVer
+		val := func(g int) []byte { return []byte("round-" + strconv.Itoa(round) + "-g" + strconv.Itoa(g)) }
+		r := s.race(version, func(g int) (string, error) {
+			return st.Put(ctx, k, val(g), state.PutOptions{IfVersion: version})
+		})
+		require.Empty(t, r.errs, "round %d: unexpected errors", round)
+		require.Len(t, r.winners, 1, "round %d: want exactly one winner, got %v", round, r.winners)
+		requireItem(t, st, k, val(r.winners[0]), r.versions[0])
+		version = r.versions[0]
 	}
 }
 
@@ -450,37 +464,12 @@ func (s *suite) concurrentIfAbsent(t *testing.T) {
 	ctx := context.Background()
 	for round := 1; round <= s.cfg.rounds; round++ {
 		k := s.key(t, "lock-"+strconv.Itoa(round))
-		var (
-			wg      sync.WaitGroup
-			mu      sync.Mutex
-			winners []int
-			newVer  string
-			errs    []error
-			start   = make(chan struct{})
-		)
-		for g := range s.cfg.goroutines {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				v, err := st.Put(ctx, k, []byte("g"+strconv.Itoa(g)), state.PutOptions{IfAbsent: true, TTL: time.Minute})
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err == nil:
-					winners = append(winners, g)
-					newVer = v
-				case errors.Is(err, state.ErrConflict):
-				default:
-					errs = append(errs, err)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		require.Empty(t, errs, "round %d: unexpected errors", round)
-		require.Len(t, winners, 1, "round %d: want exactly one winner, got %v", round, winners)
-		requireItem(t, st, k, []byte("g"+strconv.Itoa(winners[0])), newVer)
+		r := s.race("", func(g int) (string, error) {
+			return st.Put(ctx, k, []byte("g"+strconv.Itoa(g)), state.PutOptions{IfAbsent: true, TTL: time.Minute})
+		})
+		require.Empty(t, r.errs, "round %d: unexpected errors", round)
+		require.Len(t, r.winners, 1, "round %d: want exactly one winner, got %v", round, r.winners)
+		requireItem(t, st, k, []byte("g"+strconv.Itoa(r.winners[0])), r.versions[0])
 	}
 }
 
@@ -492,55 +481,21 @@ func (s *suite) concurrentDeleteAndSet(t *testing.T) {
 	k := s.key(t, "k")
 	for round := 1; round <= s.cfg.rounds; round++ {
 		version := mustPut(t, st, k, []byte("round-"+strconv.Itoa(round)), state.PutOptions{})
-		var (
-			wg       sync.WaitGroup
-			mu       sync.Mutex
-			deleted  int
-			written  []string
-			problems []error
-			start    = make(chan struct{})
-		)
-		for g := range s.cfg.goroutines {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				var (
-					err error
-					v   string
-				)
-				if g%2 == 0 {
-					err = st.Delete(ctx, k, version)
-				} else {
-					v, err = st.Put(ctx, k, []byte("g"+strconv.Itoa(g)), state.PutOptions{IfVersion: version})
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				var ce *state.ConflictError
-				switch {
-				case err == nil && g%2 == 0:
-					deleted++
-				case err == nil:
-					written = append(written, v)
-				case errors.As(err, &ce):
-					if ce.Current != nil && ce.Current.Version == version {
-						problems = append(problems, errors.New("ConflictError.Current reports the version the call was conditioned on"))
-					}
-				default:
-					problems = append(problems, err)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		require.Empty(t, problems, "round %d", round)
-		require.Equal(t, 1, deleted+len(written), "round %d: want exactly one winner, got %d deletes and %d writes", round, deleted, len(written))
-		if deleted == 1 {
+		// Even goroutines delete, odd ones write.
+		r := s.race(version, func(g int) (string, error) {
+			if g%2 == 0 {
+				return "", st.Delete(ctx, k, version)
+			}
+			return st.Put(ctx, k, []byte("g"+strconv.Itoa(g)), state.PutOptions{IfVersion: version})
+		})
+		require.Empty(t, r.errs, "round %d", round)
+		require.Len(t, r.winners, 1, "round %d: want exactly one winner among deletes and writes, got %v", round, r.winners)
+		if r.winners[0]%2 == 0 {
 			requireNotFound(t, st, k)
 		} else {
 			it, err := st.Get(ctx, k)
 			require.NoError(t, err)
-			require.Equal(t, written[0], it.Version)
+			require.Equal(t, r.versions[0], it.Version)
 		}
 	}
 }
