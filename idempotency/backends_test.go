@@ -3,7 +3,6 @@ package idempotency
 import (
 	"context"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/dynamostate"
 	"github.com/faasport/faasport/state/pgstate"
@@ -32,10 +32,7 @@ func moreBackends() []backend {
 // at FAASPORT_DYNAMODB_ENDPOINT, deleted when the test ends.
 func dynamoStore(t *testing.T) state.Store {
 	t.Helper()
-	endpoint := os.Getenv("FAASPORT_DYNAMODB_ENDPOINT")
-	if endpoint == "" {
-		t.Skip("set FAASPORT_DYNAMODB_ENDPOINT to run: the URL of a DynamoDB-compatible server on loopback (dynalite), e.g. http://127.0.0.1:8000")
-	}
+	endpoint := testenv.DynamoDBEndpoint(t)
 	c := dynamodb.New(dynamodb.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
@@ -61,10 +58,7 @@ func dynamoStore(t *testing.T) state.Store {
 // FAASPORT_POSTGRES_URL, dropped when the test ends.
 func pgStore(t *testing.T) state.Store {
 	t.Helper()
-	url := os.Getenv("FAASPORT_POSTGRES_URL")
-	if url == "" {
-		t.Skip("set FAASPORT_POSTGRES_URL to run: a PostgreSQL database on loopback, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
+	url := testenv.PostgresURL(t)
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
 	cfg.MaxConns = 32

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/memstate"
 	"github.com/faasport/faasport/state/redisstate"
@@ -26,7 +27,7 @@ func BenchmarkIdempotency(b *testing.B) {
 	}{
 		{"memstate", func(*testing.B) state.Store { return memstate.New() }},
 		{"redis", func(b *testing.B) state.Store {
-			return redisstate.New(redisClient(b, redisAddr(b), nil))
+			return redisstate.New(redisClient(b, testenv.RedisAddr(b), nil))
 		}},
 	}
 	h := function.HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) { return nil, nil })
@@ -64,7 +65,7 @@ func BenchmarkIdempotency(b *testing.B) {
 // BenchmarkRedisSetNX is the bare go-redis baseline: one SET NX with a TTL
 // per new key, on the same server as BenchmarkIdempotency/redis.
 func BenchmarkRedisSetNX(b *testing.B) {
-	c := redisClient(b, redisAddr(b), &redis.Options{PoolSize: 64})
+	c := redisClient(b, testenv.RedisAddr(b), &redis.Options{PoolSize: 64})
 	ctx := context.Background()
 	prefix := uniquePrefix()
 	value := make([]byte, 64)
@@ -84,7 +85,7 @@ func BenchmarkRedisSetNX(b *testing.B) {
 // executions at ≥ 0.45× the throughput of SET NX) and "floor-ratio", what
 // the store's two round trips alone cost.
 func BenchmarkRedisFirstVsSetNX(b *testing.B) {
-	c := redisClient(b, redisAddr(b), nil)
+	c := redisClient(b, testenv.RedisAddr(b), nil)
 	store := redisstate.New(c)
 	mw := New(store, WithKeyPrefix(uniquePrefix()))(function.HandlerFunc(
 		func(ctx context.Context, e event.Event) (*event.Event, error) { return nil, nil }))

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/memstate"
 	"github.com/faasport/faasport/state/redisstate"
@@ -39,7 +39,7 @@ type backend struct {
 func backends() []backend {
 	return append([]backend{
 		{name: "memstate", store: func(*testing.T) state.Store { return memstate.New() }},
-		{name: "redis", store: func(t *testing.T) state.Store { return redisstate.New(redisClient(t, redisAddr(t), nil)) }},
+		{name: "redis", store: func(t *testing.T) state.Store { return redisstate.New(redisClient(t, testenv.RedisAddr(t), nil)) }},
 	}, moreBackends()...)
 }
 
@@ -56,15 +56,6 @@ func uniquePrefix() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return "faasport-idem-test/" + hex.EncodeToString(b[:]) + "/"
-}
-
-func redisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv("FAASPORT_REDIS_ADDR")
-	if addr == "" {
-		t.Skip("set FAASPORT_REDIS_ADDR to run: the address of a Redis server on loopback, e.g. 127.0.0.1:6379")
-	}
-	return addr
 }
 
 func redisClient(t testing.TB, addr string, o *redis.Options) *redis.Client {
@@ -261,7 +252,7 @@ func redeliverT(t *testing.T, h function.Handler, e event.Event) *event.Event {
 // toxiproxy in front of it stops). Deliveries fail with retryable errors,
 // no key's handler runs twice, and processing resumes when Redis is back.
 func TestReliabilityRedisOutage(t *testing.T) {
-	upstream := redisAddr(t)
+	upstream := testenv.RedisAddr(t)
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
 	proxy := toxiproxy.NewProxy(srv, "redis-idempotency", "127.0.0.1:0", upstream)
 	require.NoError(t, proxy.Start())

@@ -9,12 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state/dynamostate"
 	"github.com/faasport/faasport/testing/statetest"
 )
 
 func BenchmarkStore(b *testing.B) {
-	c := newClient(endpoint(b))
+	c := newClient(testenv.DynamoDBEndpoint(b))
 	table := newTable(b, c)
 	b.Run("dynamodb", func(b *testing.B) { statetest.Benchmark(b, dynamostate.New(c, table)) })
 }
@@ -22,7 +23,7 @@ func BenchmarkStore(b *testing.B) {
 // BenchmarkDynamoPutItemIfAbsent is the bare SDK doing what PutIfAbsent
 // does, for comparison with BenchmarkStore/dynamodb/PutIfAbsent.
 func BenchmarkDynamoPutItemIfAbsent(b *testing.B) {
-	c := newClient(endpoint(b))
+	c := newClient(testenv.DynamoDBEndpoint(b))
 	table := newTable(b, c)
 	ctx := context.Background()
 	value := make([]byte, 256)
@@ -47,7 +48,7 @@ func BenchmarkDynamoPutItemIfAbsent(b *testing.B) {
 // BenchmarkDynamoGetItem is the bare SDK reading one item, for comparison
 // with BenchmarkStore/dynamodb/Get.
 func BenchmarkDynamoGetItem(b *testing.B) {
-	c := newClient(endpoint(b))
+	c := newClient(testenv.DynamoDBEndpoint(b))
 	table := newTable(b, c)
 	ctx := context.Background()
 	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "k"}}

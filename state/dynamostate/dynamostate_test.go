@@ -3,7 +3,6 @@ package dynamostate_test
 import (
 	"context"
 	"errors"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -15,21 +14,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/dynamostate"
 	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/testing/statetest"
 )
-
-// endpoint returns the test server's URL or skips the test.
-func endpoint(t testing.TB) string {
-	t.Helper()
-	e := os.Getenv("FAASPORT_DYNAMODB_ENDPOINT")
-	if e == "" {
-		t.Skip("set FAASPORT_DYNAMODB_ENDPOINT to run: the URL of a DynamoDB-compatible server on loopback (dynalite), e.g. http://127.0.0.1:8000")
-	}
-	return e
-}
 
 func newClient(endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
@@ -53,7 +43,7 @@ func newTable(t testing.TB, c *dynamodb.Client) string {
 }
 
 func TestConformance(t *testing.T) {
-	c := newClient(endpoint(t))
+	c := newClient(testenv.DynamoDBEndpoint(t))
 	table := newTable(t, c)
 	statetest.Run(t, func(t *testing.T) state.Store {
 		return dynamostate.New(c, table)
@@ -61,7 +51,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestCreateTableTwice(t *testing.T) {
-	c := newClient(endpoint(t))
+	c := newClient(testenv.DynamoDBEndpoint(t))
 	table := newTable(t, c)
 	require.NoError(t, dynamostate.CreateTable(context.Background(), c, table), "an existing table is fine")
 	out, err := c.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: &table})
@@ -70,7 +60,7 @@ func TestCreateTableTwice(t *testing.T) {
 }
 
 func TestItemLayout(t *testing.T) {
-	c := newClient(endpoint(t))
+	c := newClient(testenv.DynamoDBEndpoint(t))
 	table := newTable(t, c)
 	ctx := context.Background()
 	now := time.Unix(1_800_000_000, 250_000_000)
@@ -93,7 +83,7 @@ func TestItemLayout(t *testing.T) {
 // past its expiry that is still in the table is neither returned nor in the
 // way of a write.
 func TestExpiredButNotDeleted(t *testing.T) {
-	c := newClient(endpoint(t))
+	c := newClient(testenv.DynamoDBEndpoint(t))
 	table := newTable(t, c)
 	ctx := context.Background()
 	now := time.Now()
@@ -129,7 +119,7 @@ func TestExpiredButNotDeleted(t *testing.T) {
 }
 
 func TestReliability(t *testing.T) {
-	ep := endpoint(t)
+	ep := testenv.DynamoDBEndpoint(t)
 	table := newTable(t, newClient(ep))
 	host := ep[len("http://"):]
 	p := proxytest.Start(t, host)

@@ -7,11 +7,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/testing/statetest"
 )
 
 func BenchmarkStore(b *testing.B) {
-	pool := newPool(b, pgURL(b))
+	pool := newPool(b, testenv.PostgresURL(b))
 	s := newStore(b, pool)
 	b.Run("postgres", func(b *testing.B) { statetest.Benchmark(b, s) })
 }
@@ -20,7 +21,7 @@ func BenchmarkStore(b *testing.B) {
 // (without reporting the current row), for comparison with
 // BenchmarkStore/postgres/PutIfAbsent.
 func BenchmarkPostgresInsertIfAbsent(b *testing.B) {
-	pool := newPool(b, pgURL(b))
+	pool := newPool(b, testenv.PostgresURL(b))
 	table := uniqueTable(b, pool)
 	ctx := context.Background()
 	t := pgx.Identifier{table}.Sanitize()
@@ -42,7 +43,7 @@ func BenchmarkPostgresInsertIfAbsent(b *testing.B) {
 // BenchmarkPostgresSelect is bare pgx reading one row, for comparison with
 // BenchmarkStore/postgres/Get.
 func BenchmarkPostgresSelect(b *testing.B) {
-	pool := newPool(b, pgURL(b))
+	pool := newPool(b, testenv.PostgresURL(b))
 	table := uniqueTable(b, pool)
 	ctx := context.Background()
 	t := pgx.Identifier{table}.Sanitize()

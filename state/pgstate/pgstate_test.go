@@ -3,7 +3,6 @@ package pgstate_test
 import (
 	"context"
 	"net/url"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -13,21 +12,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/state/pgstate"
 	"github.com/faasport/faasport/testing/statetest"
 )
-
-// pgURL returns the test database URL or skips the test.
-func pgURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("FAASPORT_POSTGRES_URL")
-	if u == "" {
-		t.Skip("set FAASPORT_POSTGRES_URL to run: a PostgreSQL database on loopback, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	return u
-}
 
 func newPool(t testing.TB, url string) *pgxpool.Pool {
 	t.Helper()
@@ -59,13 +49,13 @@ func newStore(t testing.TB, pool *pgxpool.Pool, opts ...pgstate.Option) *pgstate
 }
 
 func TestConformance(t *testing.T) {
-	pool := newPool(t, pgURL(t))
+	pool := newPool(t, testenv.PostgresURL(t))
 	s := newStore(t, pool)
 	statetest.Run(t, func(t *testing.T) state.Store { return s }, statetest.RequireCurrent())
 }
 
 func TestNewIsIdempotent(t *testing.T) {
-	pool := newPool(t, pgURL(t))
+	pool := newPool(t, testenv.PostgresURL(t))
 	table := uniqueTable(t, pool)
 	ctx := context.Background()
 	for range 3 {
@@ -75,7 +65,7 @@ func TestNewIsIdempotent(t *testing.T) {
 }
 
 func TestTableNames(t *testing.T) {
-	pool := newPool(t, pgURL(t))
+	pool := newPool(t, testenv.PostgresURL(t))
 	ctx := context.Background()
 	tests := []struct {
 		name    string
@@ -104,7 +94,7 @@ func TestTableNames(t *testing.T) {
 }
 
 func TestDeleteExpired(t *testing.T) {
-	pool := newPool(t, pgURL(t))
+	pool := newPool(t, testenv.PostgresURL(t))
 	ctx := context.Background()
 	now := time.Now()
 	s := newStore(t, pool, pgstate.WithClock(func() time.Time { return now }))
@@ -128,7 +118,7 @@ func TestDeleteExpired(t *testing.T) {
 }
 
 func TestKeysAreBytes(t *testing.T) {
-	pool := newPool(t, pgURL(t))
+	pool := newPool(t, testenv.PostgresURL(t))
 	s := newStore(t, pool)
 	ctx := context.Background()
 	tests := []struct {
@@ -151,7 +141,7 @@ func TestKeysAreBytes(t *testing.T) {
 }
 
 func TestReliability(t *testing.T) {
-	raw := pgURL(t)
+	raw := testenv.PostgresURL(t)
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
 	p := proxytest.Start(t, u.Host)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 
 	"github.com/faasport/faasport/state/redisstate"
@@ -15,7 +16,7 @@ import (
 )
 
 func BenchmarkStore(b *testing.B) {
-	c := newClient(b, redisAddr(b), nil)
+	c := newClient(b, testenv.RedisAddr(b), nil)
 	b.Run("redis", func(b *testing.B) {
 		statetest.Benchmark(b, redisstate.New(c, redisstate.WithPrefix(uniquePrefix(b, c))))
 	})
@@ -24,7 +25,7 @@ func BenchmarkStore(b *testing.B) {
 // BenchmarkRedisSetNX is the bare client doing what PutIfAbsent does, on the
 // same server, for comparison with BenchmarkStore/redis/PutIfAbsent.
 func BenchmarkRedisSetNX(b *testing.B) {
-	c := newClient(b, redisAddr(b), nil)
+	c := newClient(b, testenv.RedisAddr(b), nil)
 	ctx := context.Background()
 	prefix := uniquePrefix(b, c)
 	value := make([]byte, 256)
@@ -42,7 +43,7 @@ func BenchmarkRedisSetNX(b *testing.B) {
 // BenchmarkRedisGet is the bare client reading a string, for comparison
 // with BenchmarkStore/redis/Get.
 func BenchmarkRedisGet(b *testing.B) {
-	c := newClient(b, redisAddr(b), nil)
+	c := newClient(b, testenv.RedisAddr(b), nil)
 	ctx := context.Background()
 	k := uniquePrefix(b, c) + "k"
 	if err := c.Set(ctx, k, make([]byte, 256), 0).Err(); err != nil {
@@ -61,7 +62,7 @@ func BenchmarkRedisGet(b *testing.B) {
 // IfVersion, both with a TTL), so all are measured under the same load. It
 // reports each one's ns/op and its ratio to SET NX; the target is about 1.
 func BenchmarkWritesVsSetNX(b *testing.B) {
-	c := newClient(b, redisAddr(b), nil)
+	c := newClient(b, testenv.RedisAddr(b), nil)
 	ctx := context.Background()
 	prefix := uniquePrefix(b, c)
 	st := redisstate.New(c, redisstate.WithPrefix(prefix+"store/"))

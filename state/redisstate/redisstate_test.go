@@ -2,7 +2,6 @@ package redisstate_test
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -10,21 +9,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/state/redisstate"
 	"github.com/faasport/faasport/testing/statetest"
 )
-
-// redisAddr returns the address of the test server or skips the test.
-func redisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv("FAASPORT_REDIS_ADDR")
-	if addr == "" {
-		t.Skip("set FAASPORT_REDIS_ADDR to run: the address of a Redis server on loopback, e.g. 127.0.0.1:6379")
-	}
-	return addr
-}
 
 func newClient(t testing.TB, addr string, o *redis.Options) *redis.Client {
 	t.Helper()
@@ -54,14 +44,14 @@ func uniquePrefix(t testing.TB, c *redis.Client) string {
 }
 
 func TestConformance(t *testing.T) {
-	c := newClient(t, redisAddr(t), &redis.Options{PoolSize: 64})
+	c := newClient(t, testenv.RedisAddr(t), &redis.Options{PoolSize: 64})
 	// One store for every subtest: the suite keeps them apart by key.
 	s := redisstate.New(c, redisstate.WithPrefix(uniquePrefix(t, c)))
 	statetest.Run(t, func(t *testing.T) state.Store { return s }, statetest.RequireCurrent())
 }
 
 func TestPrefixIsolates(t *testing.T) {
-	c := newClient(t, redisAddr(t), nil)
+	c := newClient(t, testenv.RedisAddr(t), nil)
 	ctx := context.Background()
 	p := uniquePrefix(t, c)
 	a := redisstate.New(c, redisstate.WithPrefix(p+"a/"))
@@ -74,7 +64,7 @@ func TestPrefixIsolates(t *testing.T) {
 }
 
 func TestNativeTTL(t *testing.T) {
-	c := newClient(t, redisAddr(t), nil)
+	c := newClient(t, testenv.RedisAddr(t), nil)
 	ctx := context.Background()
 	p := uniquePrefix(t, c)
 	s := redisstate.New(c, redisstate.WithPrefix(p))
@@ -92,7 +82,7 @@ func TestNativeTTL(t *testing.T) {
 // write is reported as an error by every call that reads it, never taken
 // for a miss, a conflict or an item.
 func TestForeignKey(t *testing.T) {
-	c := newClient(t, redisAddr(t), nil)
+	c := newClient(t, testenv.RedisAddr(t), nil)
 	ctx := context.Background()
 	p := uniquePrefix(t, c)
 	s := redisstate.New(c, redisstate.WithPrefix(p))
@@ -134,7 +124,7 @@ func TestForeignKey(t *testing.T) {
 }
 
 func TestReliability(t *testing.T) {
-	addr := redisAddr(t)
+	addr := testenv.RedisAddr(t)
 	p := proxytest.Start(t, addr)
 	direct := newClient(t, addr, nil)
 	c := redis.NewClient(&redis.Options{
