@@ -8,7 +8,6 @@
 // Typical use:
 //
 //	tel := otelsetup.New(otelsetup.WithEndpoint("127.0.0.1:4317"), otelsetup.WithInsecure())
-//	defer tel.Shutdown(context.Background())
 //	h := function.Chain(orders, append([]function.Middleware{tel.Middleware()},
 //		middleware.Default(middleware.WithTracerProvider(tel.TracerProvider()),
 //			middleware.WithMeterProvider(tel.MeterProvider()))...)...)
@@ -27,8 +26,10 @@
 // a batch waiting in memory may be sent minutes later, or never:
 // [Telemetry.Middleware] (outermost, so it flushes the span of the whole
 // invocation) exports everything before returning. Elsewhere it does nothing
-// unless [WithFlushAlways] is set; call [Telemetry.Shutdown] when the process
-// ends.
+// unless [WithFlushAlways] is set. When the process is asked to stop, the
+// adapters run the chain's stop hooks, and [Telemetry.Middleware]'s hook
+// shuts the providers down, exporting what is left; call [Telemetry.Shutdown]
+// yourself only for providers used outside such a chain.
 package otelsetup
 
 import (
@@ -37,6 +38,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -148,9 +150,11 @@ func WithFlushTimeout(d time.Duration) Option {
 // Telemetry owns the SDK's tracer and meter providers and their OTLP
 // exporters. It is safe for concurrent use.
 type Telemetry struct {
-	s      settings
-	tracer *middleware.Lazy[*sdktrace.TracerProvider]
-	meter  *middleware.Lazy[*sdkmetric.MeterProvider]
+	s        settings
+	tracer   *middleware.Lazy[*sdktrace.TracerProvider]
+	meter    *middleware.Lazy[*sdkmetric.MeterProvider]
+	shutdown sync.Once
+	stopErr  error
 }
 
 // New returns a Telemetry that builds its providers on first use.
@@ -258,9 +262,16 @@ func (t *Telemetry) Flush(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Shutdown flushes and stops the providers; call it once, when the process
-// ends (on SIGTERM). Spans and metrics recorded afterwards are dropped.
+// Shutdown flushes and stops the providers when the process ends (on
+// SIGTERM). Spans and metrics recorded afterwards are dropped. Later calls
+// return the first call's result. A handler chained with [Telemetry.Middleware]
+// needs no call: the adapters run it as the chain's stop hook.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
+	t.shutdown.Do(func() { t.stopErr = t.stop(ctx) })
+	return t.stopErr
+}
+
+func (t *Telemetry) stop(ctx context.Context) error {
 	var errs []error
 	if tp, ok := t.tracer.Peek(); ok {
 		if err := tp.Shutdown(ctx); err != nil {
@@ -299,6 +310,10 @@ func (f *flusher) Handle(ctx context.Context, e event.Event) (*event.Event, erro
 
 // Unwrap returns the wrapped handler, so lifecycle hooks stay reachable.
 func (f *flusher) Unwrap() function.Handler { return f.next }
+
+// Stop shuts the providers down when the adapter stops (a
+// [function.Stopper]), so what is left in the batches is exported.
+func (f *flusher) Stop(ctx context.Context) error { return f.t.Shutdown(ctx) }
 
 // HTTP is [Telemetry.Middleware] for HTTP handlers.
 func (t *Telemetry) HTTP(next http.Handler) http.Handler {

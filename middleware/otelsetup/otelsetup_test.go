@@ -100,6 +100,26 @@ func TestNoFlushOutsideLambdaUntilShutdown(t *testing.T) {
 	assert.Contains(t, metrics, "faas.invocations")
 }
 
+// The adapters' lifecycle stops the telemetry with the chain: no Shutdown
+// call in main is needed.
+func TestStopHookShutsDown(t *testing.T) {
+	r := newReceiver(t)
+	tel := newTelemetry(t, r)
+	h := function.Chain(function.HandlerFunc(ok), tel.Middleware(), middleware.Tracing(middleware.TracingProvider(tel.TracerProvider())))
+	ctx := function.NewContext(context.Background(), &function.Invocation{Platform: function.PlatformCloudRun})
+	_, err := h.Handle(ctx, testEvent("e-1"))
+	require.NoError(t, err)
+	spans, _, _ := r.received()
+	require.Empty(t, spans)
+
+	lc := function.NewLifecycle(h)
+	require.NoError(t, lc.Start(ctx))
+	require.NoError(t, lc.Stop(context.Background()))
+	spans, _, _ = r.received()
+	assert.Len(t, spans, 1, "stopping the chain exports what is left")
+	assert.NoError(t, tel.Shutdown(context.Background()), "a later Shutdown is harmless")
+}
+
 func TestFlushAlways(t *testing.T) {
 	r := newReceiver(t)
 	tel := newTelemetry(t, r, otelsetup.WithFlushAlways(), otelsetup.WithoutMetrics())
