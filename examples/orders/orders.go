@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
-
-	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/idempotency"
@@ -51,12 +50,8 @@ func (inv *inventory) left(sku string) int {
 	return inv.stock[sku]
 }
 
-// parseOrder reads the order from any queue or topic message.
-func parseOrder(e event.Event) (Order, error) {
-	m, err := trigger.ParseMessage(e)
-	if err != nil {
-		return Order{}, err
-	}
+// decodeOrder reads the order in a message body.
+func decodeOrder(m trigger.Message) (Order, error) {
 	var o Order
 	if err := json.Unmarshal(m.Body, &o); err != nil {
 		return Order{}, fmt.Errorf("orders: message %s is not an order: %w", m.ID, err)
@@ -68,32 +63,27 @@ func parseOrder(e event.Event) (Order, error) {
 }
 
 // newHandler builds the function: recover, tracing, logging, timeout and
-// retry around an idempotent reservation.
+// retry around a reservation that runs once per order.
 func newHandler(inv *inventory, store state.Store, logger *slog.Logger) function.Handler {
+	once := idempotency.NewGuard(store, idempotency.WithLogger(logger))
 	reserve := trigger.Queue(func(ctx context.Context, m trigger.Message) error {
-		o, err := parseOrder(m.Event)
+		o, err := decodeOrder(m)
 		if err != nil {
 			return function.Permanent(err) // poison message: acknowledged
 		}
-		if err := inv.reserve(o.SKU, o.Qty); err != nil {
-			return err // redelivered
-		}
-		middleware.Logger(ctx).InfoContext(ctx, "reserved", slog.String("order", o.ID), slog.Int("qty", o.Qty))
-		return nil
-	})
-	once := idempotency.New(store,
-		// The order id, not the delivery id: a producer's retried send is a
-		// new message with the same order.
-		idempotency.WithEventKey(func(_ context.Context, e event.Event) (string, error) {
-			o, err := parseOrder(e)
-			if err != nil {
-				return "", nil // no key: the handler reports the bad order
+		// Keyed by the order id, not the delivery id: a producer's retried
+		// send is a new message with the same order. The order's content is
+		// the payload, so a reused id with other content is refused
+		// (idempotency.ErrPayloadMismatch, permanent).
+		content := []byte(o.SKU + "\x00" + strconv.Itoa(o.Qty))
+		_, err = once.Do(ctx, o.ID, content, func(ctx context.Context) ([]byte, error) {
+			if err := inv.reserve(o.SKU, o.Qty); err != nil {
+				return nil, err // redelivered
 			}
-			return o.ID, nil
-		}),
-		idempotency.WithoutPayloadValidation(), // envelopes differ between deliveries
-		idempotency.WithLogger(logger),
-	)
-	mw := append(middleware.Default(middleware.WithLogger(logger)), once)
-	return function.Chain(reserve, mw...)
+			middleware.Logger(ctx).InfoContext(ctx, "reserved", slog.String("order", o.ID), slog.Int("qty", o.Qty))
+			return nil, nil
+		})
+		return err
+	})
+	return function.Chain(reserve, middleware.Default(middleware.WithLogger(logger))...)
 }

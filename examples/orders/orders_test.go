@@ -36,6 +36,12 @@ func TestOrdersOnEveryPlatform(t *testing.T) {
 			assert.False(t, r.Redelivered, "a duplicate is acknowledged")
 			assert.Equal(t, 7, inv.left("sku-1"), "a duplicate delivery reserves nothing")
 
+			r = deliver(`{"id":"o-1","sku":"sku-1","qty":5}`)
+			require.Error(t, r.Err, "an order id reused with other content is refused")
+			assert.True(t, function.IsPermanent(r.Err))
+			assert.False(t, r.Redelivered)
+			assert.Equal(t, 7, inv.left("sku-1"))
+
 			r = deliver(`{"id":"o-2","sku":"sku-2","qty":2}`)
 			assert.True(t, r.Redelivered, "out of stock is retried later")
 			assert.Equal(t, 1, inv.left("sku-2"))
