@@ -76,6 +76,7 @@ func TestTypedDecoding(t *testing.T) {
 		{name: "json", contentType: "application/json", data: `{"id":"o-1","items":[{"qty":2}]}`, wantID: "o-1"},
 		{name: "json with charset", contentType: "application/json; charset=utf-8", data: `{"id":"o-2"}`, wantID: "o-2"},
 		{name: "no content type means json", data: `{"id":"o-3"}`, wantID: "o-3"},
+		{name: "upper case with parameters", contentType: " Application/JSON ; charset=UTF-8", data: `{"id":"o-7"}`, wantID: "o-7"},
 		{name: "structured suffix", contentType: "application/vnd.order+json", data: `{"id":"o-4"}`, wantID: "o-4"},
 		{name: "xml", contentType: "application/xml", data: `<order><id>o-5</id></order>`, wantID: "o-5"},
 		{name: "wrong type names the field", contentType: "application/json", data: `{"id":"o-6","items":[{"qty":"two"}]}`, wantField: "items.qty"},

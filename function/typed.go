@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"mime"
 	"reflect"
 	"strings"
 
@@ -184,15 +183,15 @@ func looksLikeJSONString(data []byte) bool {
 }
 
 // mediaType returns the lower-case media type of a content type, without
-// parameters, cheaply for the common cases.
+// parameters. It only picks a decoder, so it need not validate, and it
+// allocates only for an upper-case type.
 func mediaType(ct string) string {
-	switch ct {
-	case "", "application/json", "text/plain", "application/xml":
-		return ct
-	}
-	m, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return strings.ToLower(strings.TrimSpace(ct))
+	m, _, _ := strings.Cut(ct, ";")
+	m = strings.TrimSpace(m)
+	for i := 0; i < len(m); i++ {
+		if 'A' <= m[i] && m[i] <= 'Z' {
+			return strings.ToLower(m)
+		}
 	}
 	return m
 }
