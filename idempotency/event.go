@@ -11,6 +11,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/cejson"
 	"github.com/faasport/faasport/state"
 )
 
@@ -124,7 +125,7 @@ func (g *Guard) replayEvent(ctx context.Context, key string, r *record) (*event.
 	var reply *event.Event
 	if len(r.reply) > 0 {
 		e := event.New()
-		if err := json.Unmarshal(r.reply, &e); err != nil {
+		if err := cejson.Unmarshal(r.reply, &e); err != nil {
 			return nil, function.Retryable(fmt.Errorf("idempotency: decode recorded reply of key %q: %w: %w", key, ErrStore, err))
 		}
 		reply = &e

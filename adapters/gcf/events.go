@@ -18,6 +18,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/cejson"
 	"github.com/faasport/faasport/internal/invoke"
 )
 
@@ -119,6 +120,23 @@ func (s *Server) serveEvent(ctx context.Context, w http.ResponseWriter, r *http.
 	req := r.WithContext(c)
 	if isCloudEvent(r.Header) {
 		c.structured = r.Header.Get("Ce-Id") == ""
+		if c.structured {
+			// The SDK's JSON reader panics on some malformed events, on a
+			// goroutine of the framework's where nothing can recover, which
+			// would end the process; read structured bodies safely first.
+			if body == nil {
+				var err error
+				if body, err = readBody(r, s.maxBody); err != nil {
+					writeError(w, err)
+					return
+				}
+			}
+			if err := checkStructured(r.Header.Get("Content-Type"), body); err != nil {
+				writeError(w, err)
+				return
+			}
+			req.Body = newBody(body)
+		}
 	} else {
 		var err error
 		if body == nil {
@@ -134,6 +152,29 @@ func (s *Server) serveEvent(ctx context.Context, w http.ResponseWriter, r *http.
 		c.inv.Native = &RawEvent{Request: r, Body: body}
 	}
 	s.ceServe.ServeHTTP(c, req)
+}
+
+// checkStructured reads a structured- or batch-mode body with the guarded
+// reader, so malformed events get a 400 instead of reaching the SDK's.
+func checkStructured(contentType string, body []byte) error {
+	if !strings.Contains(contentType, "cloudevents-batch") {
+		var e event.Event
+		if err := cejson.Unmarshal(body, &e); err != nil {
+			return badRequest("gcf: malformed structured-mode CloudEvent: %v", err)
+		}
+		return nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(body, &raws); err != nil {
+		return badRequest("gcf: malformed CloudEvents batch: %v", err)
+	}
+	for i, raw := range raws {
+		var e event.Event
+		if err := cejson.Unmarshal(raw, &e); err != nil {
+			return badRequest("gcf: malformed CloudEvent %d of the batch: %v", i, err)
+		}
+	}
+	return nil
 }
 
 // receive is the CloudEvent function the framework calls.

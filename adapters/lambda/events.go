@@ -22,6 +22,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/types"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/cejson"
 )
 
 // The CloudEvent types of the sources whose type is fixed. The others are
@@ -130,7 +131,7 @@ func structured(data []byte) (event.Event, bool) {
 		return event.Event{}, false
 	}
 	var e event.Event
-	if err := json.Unmarshal(d, &e); err != nil || e.Validate() != nil {
+	if err := cejson.Unmarshal(d, &e); err != nil || e.Validate() != nil {
 		return event.Event{}, false
 	}
 	return e, true
@@ -609,7 +610,7 @@ func (b *builder) rabbitmq(s shape) (*plan, error) {
 
 func (b *builder) cloudevent(s shape) (*plan, error) {
 	var e event.Event
-	if err := json.Unmarshal(b.payload, &e); err != nil {
+	if err := cejson.Unmarshal(b.payload, &e); err != nil {
 		return nil, invalid(s.kind, err)
 	}
 	if err := e.Validate(); err != nil {
