@@ -1,0 +1,253 @@
+package payload
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/cloudevents/sdk-go/v2/types"
+)
+
+// ErrMalformed is wrapped by the error [Of] returns for an event whose
+// envelope cannot be read: redelivering it cannot help, so handlers treat it
+// as permanent.
+var ErrMalformed = errors.New("payload: the event's envelope is malformed")
+
+// The content types [Of] sniffs when the source does not state one.
+const (
+	ContentTypeJSON   = "application/json"
+	ContentTypeBinary = "application/octet-stream"
+)
+
+// Message is what the producer sent, and its broker metadata, with the same
+// names on every platform.
+type Message struct {
+	// ID is the broker's message id (SQS MessageId, SNS MessageId, Pub/Sub
+	// messageId, Kafka topic-partition:offset, a Kinesis sequence number,
+	// EventBridge's event id), else the event's id.
+	ID string
+	// Data is the payload's bytes, base64-decoded where the broker encodes
+	// them. Treat it as read-only: it may share memory with the event.
+	Data []byte
+	// ContentType is the payload's media type as the source states it (a
+	// content-type message attribute or header, RabbitMQ's contentType, the
+	// CloudEvent's datacontenttype), else sniffed: [ContentTypeJSON] or
+	// [ContentTypeBinary]; empty for empty data.
+	ContentType string
+	// Attributes are the message's string attributes: SQS and SNS message
+	// attributes, Pub/Sub attributes, Kafka headers, MQ properties, or the
+	// CloudEvent's extension attributes. Nil when there are none.
+	Attributes map[string]string
+	// OrderingKey groups messages delivered in order: the SQS FIFO
+	// MessageGroupId, the Pub/Sub orderingKey, the Kinesis partition key, the
+	// Kafka record key.
+	OrderingKey string
+	// PublishTime is when the broker accepted the message, else the event's
+	// time; zero if neither says.
+	PublishTime time.Time
+	// Attempt is the 1-based delivery attempt (SQS ApproximateReceiveCount,
+	// Pub/Sub deliveryAttempt), 0 if unknown.
+	Attempt int
+	// Source is the queue, topic or stream the message came from (an ARN, a
+	// Kafka topic, a Pub/Sub resource name), else the event's source.
+	Source string
+	// Trace is the producer's trace context, as the message carries it.
+	Trace Trace
+}
+
+// Trace is the producer's trace context as carried by the message: W3C
+// traceparent and tracestate (from message attributes, including the
+// "googclient_"-prefixed form the Pub/Sub client libraries write, Kafka
+// headers, and the CloudEvents distributed-tracing extension) and AWS X-Ray
+// (the SQS AWSTraceHeader system attribute).
+type Trace struct {
+	TraceParent, TraceState, XRay string
+}
+
+// IsZero reports whether the message carries no trace context.
+func (t Trace) IsZero() bool { return t == Trace{} }
+
+// Of returns the payload of e and its metadata. An envelope that cannot be
+// read is an error wrapping [ErrMalformed]. An event that is not a broker
+// message is its own payload: its data, datacontenttype and extensions.
+func Of(e event.Event) (*Message, error) {
+	m := new(Message)
+	if err := Read(e, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Read is [Of] into a Message the caller owns, which it overwrites; on error
+// m is left zero. It lets a caller that keeps the Message inside a larger
+// value spare an allocation.
+func Read(e event.Event, m *Message) error {
+	*m = Message{ID: e.ID(), Source: e.Source(), PublishTime: e.Time()}
+	if e.Context == nil {
+		*m = Message{}
+		return fmt.Errorf("%w: the event has no context attributes; build events with event.New", ErrMalformed)
+	}
+	typ := e.Type()
+	if read := reader(typ); read != nil {
+		if err := read(m, e); err != nil {
+			*m = Message{}
+			return fmt.Errorf("payload: read the %s of event %q (type %q): %w: %w; the event cannot be handled and should not be retried",
+				readerName(typ), e.ID(), typ, ErrMalformed, err)
+		}
+		if m.Trace.TraceParent == "" {
+			m.Trace.TraceParent, m.Trace.TraceState = extension(e, "traceparent"), extension(e, "tracestate")
+		}
+		if m.ContentType == "" {
+			m.ContentType = Sniff(m.Data)
+		}
+		return nil
+	}
+	own(m, e)
+	return nil
+}
+
+// reader returns the function that reads the envelope of events of type
+// typ, or nil when the event is its own payload. Each platform's envelopes
+// live in their own file; a new platform adds one case here.
+func reader(typ string) func(*Message, event.Event) error {
+	switch {
+	case strings.HasPrefix(typ, "com.amazonaws."):
+		return awsReader(typ)
+	case strings.HasPrefix(typ, "google."), strings.HasPrefix(typ, "providers/cloud.pubsub/"):
+		return googleReader(typ)
+	}
+	return nil
+}
+
+// readerName names the envelope of typ for error messages.
+func readerName(typ string) string {
+	switch {
+	case strings.HasPrefix(typ, "com.amazonaws."):
+		return "AWS record"
+	case strings.HasPrefix(typ, "google."), strings.HasPrefix(typ, "providers/cloud.pubsub/"):
+		return "Pub/Sub message"
+	}
+	return "envelope"
+}
+
+// own fills m from an event that is its own payload.
+func own(m *Message, e event.Event) {
+	m.Data = e.Data()
+	m.ContentType = e.DataContentType()
+	if m.ContentType == "" {
+		m.ContentType = Sniff(m.Data)
+	}
+	ext := e.Extensions()
+	if len(ext) == 0 {
+		return
+	}
+	m.Attributes = make(map[string]string, len(ext))
+	for k, v := range ext {
+		if s, err := types.Format(v); err == nil {
+			m.Attributes[k] = s
+		}
+	}
+	m.Trace.TraceParent, m.Trace.TraceState = m.Attributes["traceparent"], m.Attributes["tracestate"]
+}
+
+// extension returns a string extension attribute of e, or "".
+func extension(e event.Event, name string) string {
+	v, ok := e.Extensions()[name]
+	if !ok {
+		return ""
+	}
+	s, _ := types.Format(v)
+	return s
+}
+
+// Sniff returns [ContentTypeJSON] for data that is a JSON value,
+// [ContentTypeBinary] for other data, and "" for no data.
+func Sniff(data []byte) string {
+	switch {
+	case len(data) == 0:
+		return ""
+	case json.Valid(data):
+		return ContentTypeJSON
+	}
+	return ContentTypeBinary
+}
+
+// setAttr sets an attribute, making the map on first use.
+func (m *Message) setAttr(k, v string) {
+	if m.Attributes == nil {
+		m.Attributes = make(map[string]string)
+	}
+	m.Attributes[k] = v
+}
+
+// fromAttributes fills the content type and trace context from the message's
+// attributes, where they are carried. The plain W3C names win over the
+// prefixed forms.
+func (m *Message) fromAttributes() {
+	if len(m.Attributes) == 0 {
+		return
+	}
+	if m.ContentType == "" {
+		m.ContentType = m.attr("content-type", "Content-Type", "contentType", "content_type", "ce-datacontenttype", "ce_datacontenttype")
+	}
+	if tp := m.attr("traceparent", "googclient_traceparent", "ce-traceparent", "ce_traceparent"); tp != "" {
+		m.Trace.TraceParent = tp
+		m.Trace.TraceState = m.attr("tracestate", "googclient_tracestate", "ce-tracestate", "ce_tracestate")
+	}
+}
+
+// attr returns the first of the named attributes that is set.
+func (m *Message) attr(names ...string) string {
+	for _, n := range names {
+		if v := m.Attributes[n]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// decodeBase64 decodes the standard encoding and, as some clients send it,
+// the URL-safe one, padded or not.
+func decodeBase64(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err == nil {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err2 := enc.DecodeString(s); err2 == nil {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("data is not base64: %w", err)
+}
+
+// text returns b as a string attribute value: as is when it is UTF-8, else
+// base64-encoded.
+func text(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+type ctxKey struct{}
+
+// NewContext returns a copy of ctx that carries m.
+func NewContext(ctx context.Context, m *Message) context.Context {
+	return context.WithValue(ctx, ctxKey{}, m)
+}
+
+// FromContext returns the message ctx carries, and whether it carries one.
+func FromContext(ctx context.Context) (*Message, bool) {
+	m, ok := ctx.Value(ctxKey{}).(*Message)
+	return m, ok && m != nil
+}
