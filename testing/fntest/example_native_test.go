@@ -1,0 +1,72 @@
+package fntest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/faasport/faasport/adapters/lambda"
+	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/testing/fntest"
+	"github.com/faasport/faasport/trigger"
+)
+
+// Options shape the native deliveries: here a FIFO batch of two redelivered
+// messages, sent through the real Lambda adapter.
+func ExampleSQS() {
+	h := trigger.Queue(func(_ context.Context, m trigger.Message) error {
+		fmt.Println(m.ID, string(m.Body), m.OrderingKey, m.Attempt)
+		return nil
+	})
+	in := fntest.SQS("", fntest.Bodies(`{"n":1}`, `{"n":2}`), fntest.Group("customer-7"), fntest.Attempt(2), fntest.ID("m"))
+	r, err := fntest.Invoke(function.PlatformLambda, h, in)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("calls:", r.Calls, "redelivered:", r.Redelivered)
+	// Output:
+	// m-1 {"n":1} customer-7 2
+	// m-2 {"n":2} customer-7 2
+	// calls: 2 redelivered: false
+}
+
+// Payload gives the native shape a platform sends, to print or to feed to
+// something else; faasport event prints the same.
+func ExampleInput_Payload() {
+	b, err := fntest.ScheduleTick("nightly").Payload(function.PlatformLambda)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(b))
+	// Output:
+	// {"version":"0","id":"fntest-1","detail-type":"Scheduled Event","source":"aws.events","account":"000000000000","time":"2026-01-02T03:04:05Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:000000000000:rule/nightly"],"detail":{}}
+}
+
+// The HTTP builders turn a request into API Gateway, ALB or Function URL
+// events; LambdaResponse reads the answer back as an *http.Response.
+func ExampleAPIGatewayV1() {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, "%s %s", r.Method, r.URL.Path)
+	})
+	req := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader("{}"))
+	payload, err := fntest.APIGatewayV1(req).Payload(function.PlatformLambda)
+	if err != nil {
+		panic(err)
+	}
+	out, err := lambda.New(lambda.HTTP(h)).Invoke(context.Background(), payload)
+	if err != nil {
+		panic(err)
+	}
+	resp, err := fntest.LambdaResponse(out)
+	if err != nil {
+		panic(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(body))
+	// Output:
+	// 201 POST /orders
+}
