@@ -1,0 +1,605 @@
+package azure
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/faasport/faasport/adapters/frontdoor"
+	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/cejson"
+)
+
+// Trigger binding types, as function.json names them.
+const (
+	KindHTTP       = "httpTrigger"
+	KindTimer      = "timerTrigger"
+	KindQueue      = "queueTrigger"
+	KindServiceBus = "serviceBusTrigger"
+	KindEventHubs  = "eventHubTrigger"
+	KindEventGrid  = "eventGridTrigger"
+	KindBlob       = "blobTrigger"
+	KindCosmosDB   = "cosmosDBTrigger"
+)
+
+// The CloudEvents types of Azure triggers that have no CloudEvents type of
+// their own (see docs/azure-events.md). Event Grid events keep theirs.
+const (
+	TypeQueueMessage      = "com.microsoft.azure.storage.queue.message"
+	TypeServiceBusMessage = "com.microsoft.azure.servicebus.message"
+	TypeEventHubsEvent    = "com.microsoft.azure.eventhubs.event"
+	TypeBlobWritten       = "com.microsoft.azure.storage.blob.written"
+	TypeCosmosDBChange    = "com.microsoft.azure.cosmosdb.change"
+	TypeTimerTick         = "com.microsoft.azure.functions.timer.tick"
+	// TypeInvocationPrefix prefixes the type of any other trigger's event:
+	// the prefix and the binding type, e.g.
+	// "com.microsoft.azure.functions.signalRTrigger".
+	TypeInvocationPrefix = "com.microsoft.azure.functions."
+)
+
+var knownKinds = [...]string{KindHTTP, KindTimer, KindQueue, KindServiceBus, KindEventHubs, KindEventGrid, KindBlob, KindCosmosDB}
+
+// canonicalKind spells a binding type as the constants do.
+func canonicalKind(t string) string {
+	for _, k := range knownKinds {
+		if strings.EqualFold(k, t) {
+			return k
+		}
+	}
+	return t
+}
+
+// classify finds the trigger's kind and its key in Data: from function.json
+// when the app has one, else from the request's shape.
+func (c *codec) classify(name string, fn *Function, req *Request) (kind, key string, b Binding) {
+	if fn != nil {
+		if t, ok := fn.Trigger(); ok {
+			return canonicalKind(t.Type), dataKey(req.Data, t.Name), t
+		}
+	}
+	keys := make([]string, 0, len(req.Data))
+	for k := range req.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if v := object(req.Data[k]); v != nil && v["Method"] != nil && v["Url"] != nil {
+			return KindHTTP, k, Binding{Type: KindHTTP, Name: k}
+		}
+	}
+	if len(keys) > 0 {
+		key = keys[0]
+	}
+	kind = sniff(req.Metadata, req.Data[key])
+	return kind, key, Binding{Type: kind, Name: key}
+}
+
+// dataKey returns the key of Data that names binding, matched as the host
+// matches names (without regard to case).
+func dataKey(data map[string]json.RawMessage, binding string) string {
+	if _, ok := data[binding]; ok {
+		return binding
+	}
+	for k := range data {
+		if strings.EqualFold(k, binding) {
+			return k
+		}
+	}
+	return binding
+}
+
+// sniff tells the trigger from its metadata and value when no function.json
+// says.
+func sniff(md map[string]json.RawMessage, v json.RawMessage) string {
+	has := func(keys ...string) bool {
+		for _, k := range keys {
+			if _, ok := md[k]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("DeliveryCount", "LockToken"):
+		return KindServiceBus
+	case has("DequeueCount", "PopReceipt"):
+		return KindQueue
+	case has("PartitionContext", "SequenceNumberArray", "OffsetArray", "Offset"):
+		return KindEventHubs
+	case has("BlobTrigger") || has("Uri") && has("Properties"):
+		return KindBlob
+	}
+	if o := object(v); o != nil {
+		switch {
+		case o["Schedule"] != nil || o["IsPastDue"] != nil:
+			return KindTimer
+		case o["eventType"] != nil && o["id"] != nil, o["specversion"] != nil:
+			return KindEventGrid
+		}
+	}
+	if a, ok := array(v); ok && len(a) > 0 {
+		if o := object(a[0]); o != nil && (o["_lsn"] != nil || o["_rid"] != nil || o["_etag"] != nil) {
+			return KindCosmosDB
+		}
+	}
+	return ""
+}
+
+// mapper turns one invocation into events.
+type mapper struct {
+	name    string // function name
+	fn      *Function
+	binding Binding
+	req     *Request
+	id      string // invocation id
+}
+
+func (m *mapper) sys() map[string]json.RawMessage { return object(m.req.Metadata["sys"]) }
+
+// entity returns the first binding property set, else "functions/<name>".
+func (m *mapper) entity(props ...string) string {
+	for _, p := range props {
+		if v := m.binding.Prop(p); v != "" {
+			return v
+		}
+	}
+	return "functions/" + m.name
+}
+
+func (m *mapper) binary() bool { return strings.EqualFold(m.binding.DataType, "binary") }
+
+func (m *mapper) events(kind string, v json.RawMessage) ([]event.Event, function.Trigger, error) {
+	switch kind {
+	case KindTimer:
+		e, err := m.timer(v)
+		return []event.Event{e}, function.TriggerTimer, err
+	case KindQueue:
+		e, err := m.queue(v)
+		return []event.Event{e}, function.TriggerPubSub, err
+	case KindServiceBus:
+		e, err := m.serviceBus(v)
+		return []event.Event{e}, function.TriggerPubSub, err
+	case KindEventHubs:
+		evs, err := m.eventHubs(v)
+		return evs, function.TriggerPubSub, err
+	case KindEventGrid:
+		evs, err := m.eventGrid(v)
+		return evs, function.TriggerPubSub, err
+	case KindBlob:
+		e, err := m.blob(v)
+		return []event.Event{e}, function.TriggerDatasource, err
+	case KindCosmosDB:
+		evs, err := m.cosmos(v)
+		return evs, function.TriggerDatasource, err
+	}
+	e, err := m.other(kind, v)
+	return []event.Event{e}, function.TriggerOther, err
+}
+
+// newEvent builds a CloudEvent with JSON data.
+func newEvent(id, source, typ, subject string, t time.Time, data []byte) (event.Event, error) {
+	if id == "" {
+		return event.Event{}, errors.New("no id to give the event")
+	}
+	e := event.New(event.CloudEventsVersionV1)
+	e.SetID(id)
+	e.SetSource(source)
+	e.SetType(typ)
+	if subject != "" {
+		e.SetSubject(subject)
+	}
+	if !t.IsZero() {
+		e.SetTime(t)
+	}
+	e.SetDataContentType(event.ApplicationJSON)
+	e.DataEncoded = data
+	return e, e.Validate()
+}
+
+// envelope is the data of a message event: the trigger's value and the
+// metadata exactly as the host sent them, and "DataType":"binary" when the
+// value is base64 (function.json's dataType).
+func (m *mapper) envelope(v json.RawMessage, md json.RawMessage) []byte {
+	if len(v) == 0 {
+		v = json.RawMessage("null")
+	}
+	if len(md) == 0 {
+		md = json.RawMessage("{}")
+	}
+	n := len(`{"Data":,"Metadata":}`) + len(v) + len(md)
+	if m.binary() {
+		n += len(`,"DataType":"binary"`)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"Data":`...)
+	b = append(b, v...)
+	b = append(b, `,"Metadata":`...)
+	b = append(b, md...)
+	if m.binary() {
+		b = append(b, `,"DataType":"binary"`...)
+	}
+	return append(b, '}')
+}
+
+// metadataJSON returns the request's Metadata as JSON.
+func (m *mapper) metadataJSON() json.RawMessage {
+	if len(m.req.Metadata) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(m.req.Metadata)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func (m *mapper) timer(v json.RawMessage) (event.Event, error) {
+	t := timestamp(m.sys()["UtcNow"])
+	id := m.id
+	if st := object(object(v)["ScheduleStatus"]); st != nil {
+		if next := str(st["Next"]); next != "" {
+			// One tick per scheduled occurrence: the host's retries of the
+			// same occurrence keep its id.
+			id = m.name + "@" + next
+		}
+	}
+	data := unwrap(v)
+	if len(data) == 0 || data[0] != '{' {
+		data = json.RawMessage("{}")
+	}
+	return newEvent(id, "/timers/"+m.name, TypeTimerTick, m.binding.Prop("schedule"), t, data)
+}
+
+func (m *mapper) queue(v json.RawMessage) (event.Event, error) {
+	md := m.req.Metadata
+	return newEvent(str(md["Id"]), "/storage/queues/"+m.entity("queueName"), TypeQueueMessage, "",
+		timestamp(md["InsertionTime"]), m.envelope(v, m.metadataJSON()))
+}
+
+func (m *mapper) serviceBus(v json.RawMessage) (event.Event, error) {
+	md := m.req.Metadata
+	id := str(md["MessageId"])
+	if id == "" {
+		id = str(md["SequenceNumber"])
+	}
+	subject := str(md["Subject"])
+	if subject == "" {
+		subject = str(md["Label"])
+	}
+	return newEvent(id, m.serviceBusSource(), TypeServiceBusMessage, subject,
+		timestamp(md["EnqueuedTimeUtc"]), m.envelope(v, m.metadataJSON()))
+}
+
+func (m *mapper) serviceBusSource() string {
+	if q := m.binding.Prop("queueName"); q != "" {
+		return "/servicebus/queues/" + q
+	}
+	if t := m.binding.Prop("topicName"); t != "" {
+		return "/servicebus/topics/" + t + "/subscriptions/" + m.binding.Prop("subscriptionName")
+	}
+	return "/servicebus/" + m.entity()
+}
+
+// eventHubs maps one event or, with cardinality many, a batch: the value is
+// an array and the metadata has an *Array per property.
+func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
+	md := m.req.Metadata
+	pc := object(md["PartitionContext"])
+	hub := str(pc["EventHubName"])
+	if hub == "" {
+		hub = m.entity("eventHubName", "path")
+	}
+	source := "/eventhubs/" + hub
+	partition := str(pc["PartitionId"])
+	items, many := array(v)
+	if !many || strings.EqualFold(m.binding.Cardinality, "one") {
+		return m.eventHubsOne(source, partition, v, m.metadataJSON(), md)
+	}
+	perRecord := map[string][]json.RawMessage{}
+	shared := map[string]json.RawMessage{}
+	for k, raw := range md {
+		if name, ok := strings.CutSuffix(k, "Array"); ok {
+			if a, ok := array(raw); ok {
+				perRecord[name] = a
+				continue
+			}
+		}
+		shared[k] = raw
+	}
+	evs := make([]event.Event, 0, len(items))
+	for i, item := range items {
+		rec := make(map[string]json.RawMessage, len(shared)+len(perRecord))
+		for k, raw := range shared {
+			rec[k] = raw
+		}
+		for k, a := range perRecord {
+			if i < len(a) {
+				rec[k] = a[i]
+			}
+		}
+		recJSON, err := json.Marshal(rec)
+		if err != nil {
+			return nil, err
+		}
+		one, err := m.eventHubsOne(source, partition, item, recJSON, rec)
+		if err != nil {
+			return nil, fmt.Errorf("event %d of %d: %w", i+1, len(items), err)
+		}
+		evs = append(evs, one...)
+	}
+	return evs, nil
+}
+
+func (m *mapper) eventHubsOne(source, partition string, v, mdJSON json.RawMessage, md map[string]json.RawMessage) ([]event.Event, error) {
+	seq := str(md["SequenceNumber"])
+	id := seq
+	switch {
+	case seq == "":
+		id = str(md["Offset"])
+	case partition != "":
+		id = partition + ":" + seq
+	}
+	if id == "" {
+		id = m.id
+	}
+	e, err := newEvent(id, source, TypeEventHubsEvent, str(md["PartitionKey"]),
+		timestamp(md["EnqueuedTimeUtc"]), m.envelope(v, mdJSON))
+	return []event.Event{e}, err
+}
+
+// eventGrid maps an Event Grid event: a CloudEvents 1.0 event passes
+// through as it is; one in the Event Grid schema maps as Event Grid's own
+// CloudEvents conversion does (topic → source, eventType → type, data →
+// data).
+func (m *mapper) eventGrid(v json.RawMessage) ([]event.Event, error) {
+	raw := unwrap(v)
+	items := []json.RawMessage{raw}
+	if a, ok := array(raw); ok {
+		items = a
+	}
+	evs := make([]event.Event, 0, len(items))
+	for i, item := range items {
+		e, err := eventGridOne(unwrap(item))
+		if err != nil {
+			return nil, fmt.Errorf("event grid event %d: %w", i+1, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs, nil
+}
+
+func eventGridOne(raw json.RawMessage) (event.Event, error) {
+	o := object(raw)
+	if o == nil {
+		return event.Event{}, errors.New("an Event Grid event must be a JSON object")
+	}
+	if o["specversion"] != nil {
+		var e event.Event
+		if err := cejson.Unmarshal(raw, &e); err != nil {
+			return event.Event{}, fmt.Errorf("a CloudEvents schema event: %w", err)
+		}
+		return e, e.Validate()
+	}
+	data := o["data"]
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	e, err := newEvent(str(o["id"]), str(o["topic"]), str(o["eventType"]), str(o["subject"]), timestamp(o["eventTime"]), data)
+	if err != nil {
+		return e, err
+	}
+	if dv := str(o["dataVersion"]); dv != "" {
+		e.SetExtension("dataversion", dv)
+	}
+	return e, e.Validate()
+}
+
+func (m *mapper) blob(v json.RawMessage) (event.Event, error) {
+	md := m.req.Metadata
+	path := str(md["BlobTrigger"])
+	props := object(md["Properties"])
+	container, name, _ := strings.Cut(path, "/")
+	if path == "" {
+		if u, err := url.Parse(str(md["Uri"])); err == nil {
+			container, name, _ = strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+			path = container + "/" + name
+		}
+	}
+	if container == "" {
+		container, _, _ = strings.Cut(m.binding.Prop("path"), "/")
+	}
+	id := path
+	if etag := str(props["ETag"]); etag != "" {
+		id += "@" + strings.Trim(etag, `"`)
+	}
+	if path == "" {
+		id = m.id
+	}
+	return newEvent(id, "/storage/blobs/"+container, TypeBlobWritten, name,
+		timestamp(props["LastModified"]), m.envelope(v, m.metadataJSON()))
+}
+
+// cosmos maps each changed document to one event whose data is the
+// document.
+func (m *mapper) cosmos(v json.RawMessage) ([]event.Event, error) {
+	docs, ok := array(v)
+	if !ok {
+		return nil, errors.New("the Cosmos DB trigger's value must be an array of documents")
+	}
+	db := m.binding.Prop("databaseName")
+	coll := m.binding.Prop("containerName")
+	if coll == "" {
+		coll = m.binding.Prop("collectionName")
+	}
+	source := "/cosmosdb/" + db + "/" + coll
+	if db == "" && coll == "" {
+		source = "/cosmosdb/" + m.entity()
+	}
+	evs := make([]event.Event, 0, len(docs))
+	for i, raw := range docs {
+		doc := unwrap(raw)
+		o := object(doc)
+		if o == nil {
+			return nil, fmt.Errorf("document %d of %d is not a JSON object", i+1, len(docs))
+		}
+		id := str(o["id"])
+		version := str(o["_lsn"])
+		if version == "" {
+			version = strings.Trim(str(o["_etag"]), `"`)
+		}
+		if version == "" {
+			version = str(o["_ts"])
+		}
+		if version != "" {
+			id += "@" + version
+		}
+		var t time.Time
+		if ts, ok := integer(o["_ts"]); ok {
+			t = time.Unix(ts, 0).UTC()
+		}
+		e, err := newEvent(id, source, TypeCosmosDBChange, str(o["id"]), t, doc)
+		if err != nil {
+			return nil, fmt.Errorf("document %d of %d: %w", i+1, len(docs), err)
+		}
+		evs = append(evs, e)
+	}
+	return evs, nil
+}
+
+// other maps a trigger faasport has no table row for: the envelope, under
+// a type naming the binding.
+func (m *mapper) other(kind string, v json.RawMessage) (event.Event, error) {
+	if kind == "" {
+		kind = "invocation"
+	}
+	id := m.id
+	if id == "" {
+		id = str(m.sys()["RandGuid"])
+	}
+	return newEvent(id, "/functions/"+m.name, TypeInvocationPrefix+kind, "",
+		timestamp(m.sys()["UtcNow"]), m.envelope(v, m.metadataJSON()))
+}
+
+// httpReq is the host's description of an HTTP trigger's request.
+type httpReq struct {
+	URL     string                     `json:"Url"`
+	Method  string                     `json:"Method"`
+	Query   json.RawMessage            `json:"Query"`
+	Headers map[string]json.RawMessage `json:"Headers"`
+	Params  map[string]json.RawMessage `json:"Params"`
+	Body    json.RawMessage            `json:"Body"`
+}
+
+func (m *mapper) decodeHTTP(v json.RawMessage) (*httpReq, http.Header, []byte, error) {
+	var hr httpReq
+	if err := json.Unmarshal(unwrap(v), &hr); err != nil {
+		return nil, nil, nil, fmt.Errorf("the request in Data must be an object {Url, Method, Query, Headers, Params, Body}: %w", err)
+	}
+	if hr.Method == "" {
+		hr.Method = http.MethodGet
+	}
+	h := make(http.Header, len(hr.Headers))
+	for k, raw := range hr.Headers {
+		if a, ok := array(raw); ok {
+			for _, x := range a {
+				h.Add(k, str(x))
+			}
+			continue
+		}
+		h.Add(k, str(raw))
+	}
+	ct := h.Get("Content-Type")
+	binary := strings.HasPrefix(ct, "application/octet-stream") || strings.HasPrefix(ct, "multipart/")
+	var b []byte
+	if len(hr.Body) > 0 && string(hr.Body) != "null" {
+		if hr.Body[0] == '"' {
+			var s string
+			if err := json.Unmarshal(hr.Body, &s); err != nil {
+				return nil, nil, nil, fmt.Errorf("Body: %w", err)
+			}
+			b = []byte(s)
+			if binary {
+				d, err := decodeBase64(s)
+				if err != nil {
+					return nil, nil, nil, fmt.Errorf("Body of a %s request must be base64: %w", ct, err)
+				}
+				b = d
+			}
+		} else {
+			b = hr.Body // a JSON body the host parsed
+		}
+	}
+	return &hr, h, b, nil
+}
+
+// httpRequest rebuilds the HTTP trigger's request for the HTTP handler.
+func (m *mapper) httpRequest(outer *http.Request, v json.RawMessage) (*http.Request, error) {
+	hr, h, b, err := m.decodeHTTP(v)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(hr.URL)
+	if err != nil || hr.URL == "" {
+		return nil, fmt.Errorf("Url %q is not a URL", hr.URL)
+	}
+	if u.RawQuery == "" {
+		if q := object(hr.Query); len(q) > 0 {
+			vals := url.Values{}
+			for k, raw := range q {
+				vals.Set(k, str(raw))
+			}
+			u.RawQuery = vals.Encode()
+		}
+	}
+	r, err := http.NewRequestWithContext(outer.Context(), hr.Method, u.String(), bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("Method %q or Url %q: %w", hr.Method, hr.URL, err)
+	}
+	r.Header = h
+	r.ContentLength = int64(len(b))
+	r.Host = u.Host
+	r.RemoteAddr = outer.RemoteAddr
+	r.RequestURI = u.RequestURI()
+	if id := outer.Header.Get(HeaderInvocationID); id != "" {
+		r.Header.Set(HeaderInvocationID, id)
+	}
+	for k, raw := range hr.Params {
+		r.SetPathValue(k, str(raw))
+	}
+	return r, nil
+}
+
+// httpEvent makes an HTTP trigger's request an event when only an event
+// handler is served, as the front door does for plain requests.
+func (m *mapper) httpEvent(v json.RawMessage) ([]event.Event, error) {
+	hr, h, b, err := m.decodeHTTP(v)
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(hr.URL)
+	source := "/functions/" + m.name
+	if u != nil && u.Path != "" {
+		source = u.Path
+	}
+	e := event.New(event.CloudEventsVersionV1)
+	e.SetID(m.id)
+	if m.id == "" {
+		e.SetID(strconv.FormatInt(time.Now().UnixNano(), 36))
+	}
+	e.SetSource(source)
+	e.SetType(frontdoor.TypeHTTPRequest)
+	if ct := h.Get("Content-Type"); ct != "" {
+		e.SetDataContentType(ct)
+	}
+	e.DataEncoded = b
+	return []event.Event{e}, e.Validate()
+}
