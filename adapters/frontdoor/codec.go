@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -58,11 +59,7 @@ func ReadEvents(r *http.Request, limit int64) ([]event.Event, Mode, error) {
 		}
 		return evs, mode, nil
 	case ModeBatch:
-		body, p := readBody(r, limit)
-		if p != nil {
-			return nil, mode, p
-		}
-		evs, p := decodeBatch(body)
+		evs, p := decodeBatch(limitBody(r, limit), DefaultMaxBatchEvents)
 		if p != nil {
 			return nil, mode, p
 		}
@@ -422,7 +419,9 @@ func isTokenChar(c byte) bool {
 }
 
 // readBody reads the whole body, at most limit bytes, into a slice the
-// event owns (so handlers may keep it).
+// event owns (so handlers may keep it). Memory follows the bytes that
+// arrive, not the Content-Length announced: the buffer starts at the
+// announced length only up to initialBody, and grows as bytes come.
 func readBody(r *http.Request, limit int64) ([]byte, *Problem) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
@@ -430,14 +429,11 @@ func readBody(r *http.Request, limit int64) ([]byte, *Problem) {
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
+	size := int64(512)
 	if n := r.ContentLength; n > 0 {
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(r.Body, buf); err != nil {
-			return nil, bodyReadProblem(err, limit)
-		}
-		return buf, nil
+		size = min(n+1, initialBody) // +1 to see EOF without growing
 	}
-	var buf []byte
+	buf := make([]byte, 0, size)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -458,19 +454,40 @@ func readBody(r *http.Request, limit int64) ([]byte, *Problem) {
 			return nil, bodyReadProblem(err, limit)
 		}
 	}
+	if r.ContentLength > 0 && int64(len(buf)) != r.ContentLength {
+		return nil, malformed("the request body ended before its Content-Length; resend the whole body")
+	}
 	if len(buf) == 0 {
 		return nil, nil
 	}
 	return buf, nil
 }
 
+// initialBody is the most a body buffer is sized from a Content-Length
+// before the bytes arrive: 64 KiB, so that 1000 announced-but-unsent
+// bodies cost 64 MiB, not 1000 limits.
+const initialBody = 64 << 10
+
+// limitBody returns r's body, limited to limit bytes.
+func limitBody(r *http.Request, limit int64) io.Reader {
+	if r.Body == nil {
+		return http.NoBody
+	}
+	return http.MaxBytesReader(nil, r.Body, limit)
+}
+
 func bodyReadProblem(err error, limit int64) *Problem {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return tooLarge(min(limit, mbe.Limit))
+		return tooLarge(mbe.Limit)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return malformed("the request body ended before its Content-Length; resend the whole body")
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return newProblem(http.StatusRequestTimeout, ErrReadTimeout,
+			"the request did not arrive within the server's read deadline; send it faster, or in smaller parts")
 	}
 	return malformed("reading the request body failed: %v", err)
 }

@@ -30,10 +30,11 @@ type Door struct {
 	cold     invoke.ColdStart
 	formats  Formats
 	sniff    bool // read JSON bodies to find body-identified formats
+	sources  sourceCache
 
 	inflight sync.WaitGroup // handler calls, so stop hooks wait for them
 	mu       sync.Mutex
-	draining bool
+	expired  bool
 	pending  map[*gate]struct{} // requests that have written nothing yet
 }
 

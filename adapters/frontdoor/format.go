@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -26,18 +27,64 @@ func decodeStructured(body []byte, e *event.Event) *Problem {
 	return decodeEventJSON(body, e, "")
 }
 
-func decodeBatch(body []byte) ([]event.Event, *Problem) {
-	var raws []json.RawMessage
-	if err := json.Unmarshal(body, &raws); err != nil {
-		return nil, malformed("the body of a %s request must be a JSON array of CloudEvents: %v", MediaTypeBatch, err)
+// decodeBatch reads a JSON array of events from body one element at a
+// time, decoding and checking each before the next is read, so a batch of
+// invalid elements costs one element, and a valid one no more than its
+// events. It stops at max events. body's read errors (the limit, the read
+// deadline) are reported as such.
+func decodeBatch(body io.Reader, max int) ([]event.Event, *Problem) {
+	rr := &readRecorder{r: body}
+	dec := json.NewDecoder(rr)
+	bad := func(err error) *Problem {
+		if rr.err != nil && rr.err != io.EOF {
+			return bodyReadProblem(rr.err, 0)
+		}
+		return malformed("the body of a %s request must be a JSON array of CloudEvents: %v", MediaTypeBatch, err)
 	}
-	evs := make([]event.Event, len(raws))
-	for i, raw := range raws {
-		if p := decodeEventJSON(raw, &evs[i], fmt.Sprintf("event %d of %d in the batch: ", i+1, len(raws))); p != nil {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, bad(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, bad(fmt.Errorf("found %v, not an array", tok))
+	}
+	var evs []event.Event
+	for dec.More() {
+		if len(evs) == max {
+			return nil, newProblem(http.StatusRequestEntityTooLarge, ErrTooManyEvents,
+				fmt.Sprintf("the batch has more than %d events, this server's limit; send smaller batches or raise the limit (WithMaxBatchEvents of the adapter)", max))
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, bad(err)
+		}
+		evs = append(evs, event.Event{})
+		if p := decodeEventJSON(raw, &evs[len(evs)-1], fmt.Sprintf("event %d of the batch: ", len(evs))); p != nil {
 			return nil, p
 		}
 	}
+	if _, err := dec.Token(); err != nil {
+		return nil, bad(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, bad(errors.New("data after the array"))
+	}
 	return evs, nil
+}
+
+// readRecorder keeps the error of the reader under a json.Decoder, which
+// reports it only as a syntax error.
+type readRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readRecorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // decodeEventJSON decodes one event in the JSON event format; where prefixes

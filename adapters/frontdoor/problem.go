@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Errors that a [*Problem] from [ReadEvents] wraps, for [errors.Is].
+// Errors that a [*Problem] wraps, for [errors.Is].
 var (
 	// ErrNoEvent: the request carries no CloudEvent (400 unless an HTTP
 	// handler serves it).
@@ -20,6 +20,15 @@ var (
 	ErrUnsupportedMediaType = errors.New("unsupported event format")
 	// ErrBodyTooLarge: the body exceeds the server's limit (413).
 	ErrBodyTooLarge = errors.New("request body too large")
+	// ErrTooManyEvents: a batch has more events than the door accepts (413).
+	ErrTooManyEvents = errors.New("too many events in the batch")
+	// ErrHeadersTooLarge: the request line and headers exceed the limit (431).
+	ErrHeadersTooLarge = errors.New("request headers too large")
+	// ErrReadTimeout: the request did not arrive within the read deadline (408).
+	ErrReadTimeout = errors.New("request not received in time")
+	// ErrShuttingDown: the shutdown budget passed before the request was
+	// answered (503).
+	ErrShuttingDown = errors.New("shutting down")
 )
 
 // MediaTypeProblem is the media type of problem details (RFC 9457).

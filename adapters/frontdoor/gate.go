@@ -1,0 +1,150 @@
+package frontdoor
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// gate is the response writer of one request. It records whether the
+// response has begun, so that a panic can still be answered 500 and a
+// shutdown past its budget can answer 503, and it serialises the handler's
+// writes with that 503, which comes from the shutdown's goroutine.
+type gate struct {
+	w      http.ResponseWriter
+	mu     sync.Mutex
+	wrote  bool // the status line is out (or decided)
+	closed bool // the door answered for the handler; drop its writes
+	done   bool // ServeHTTP returned; w must not be touched
+}
+
+func (g *gate) Header() http.Header { return g.w.Header() }
+
+func (g *gate) WriteHeader(code int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || g.done {
+		return
+	}
+	if code >= 200 || code == http.StatusSwitchingProtocols {
+		g.wrote = true
+	}
+	g.w.WriteHeader(code)
+}
+
+func (g *gate) Write(b []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || g.done {
+		return 0, http.ErrHandlerTimeout
+	}
+	g.wrote = true
+	return g.w.Write(b)
+}
+
+// ReadFrom keeps io.Copy's sendfile path.
+func (g *gate) ReadFrom(src io.Reader) (int64, error) {
+	return io.Copy(struct{ io.Writer }{g}, src)
+}
+
+// Flush implements http.Flusher.
+func (g *gate) Flush() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || g.done {
+		return
+	}
+	g.wrote = true
+	_ = http.NewResponseController(g.w).Flush()
+}
+
+// Hijack implements http.Hijacker: the handler takes the connection over,
+// so the door no longer answers for it.
+func (g *gate) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || g.done {
+		return nil, nil, http.ErrHandlerTimeout
+	}
+	g.wrote = true
+	return http.NewResponseController(g.w).Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (g *gate) Unwrap() http.ResponseWriter { return g.w }
+
+// started reports whether the response has begun.
+func (g *gate) started() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.wrote
+}
+
+// answer writes the door's own answer unless the response has begun;
+// afterwards the handler's writes are dropped. It reports whether it wrote.
+func (g *gate) answer(p *Problem) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.wrote || g.closed || g.done {
+		return false
+	}
+	clear(g.w.Header())
+	WriteProblem(g.w, p)
+	_ = http.NewResponseController(g.w).Flush()
+	g.wrote, g.closed = true, true
+	return true
+}
+
+// enter registers a request with the door, for the shutdown's 503.
+func (d *Door) enter(w http.ResponseWriter) *gate {
+	g := &gate{w: w}
+	d.mu.Lock()
+	expired := d.expired
+	if !expired {
+		d.pending[g] = struct{}{}
+	}
+	d.mu.Unlock()
+	if expired {
+		g.answer(shuttingDown())
+	}
+	return g
+}
+
+// leave unregisters a request when ServeHTTP returns.
+func (d *Door) leave(g *gate) {
+	g.mu.Lock()
+	g.done = true
+	g.mu.Unlock()
+	d.mu.Lock()
+	delete(d.pending, g)
+	d.mu.Unlock()
+}
+
+// expire answers 503 to every request in flight that has written nothing:
+// the shutdown budget is spent.
+func (d *Door) expire() int {
+	d.mu.Lock()
+	d.expired = true
+	gates := make([]*gate, 0, len(d.pending))
+	for g := range d.pending {
+		gates = append(gates, g)
+	}
+	d.mu.Unlock()
+	n := 0
+	for _, g := range gates {
+		if g.answer(shuttingDown()) {
+			n++
+		}
+	}
+	return n
+}
+
+func shuttingDown() *Problem {
+	p := newProblem(http.StatusServiceUnavailable, ErrShuttingDown,
+		"the function is shutting down and did not finish this request within its shutdown budget; send it again")
+	p.retryAfter = time.Second
+	return p
+}

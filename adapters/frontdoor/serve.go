@@ -1,0 +1,584 @@
+package frontdoor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/invoke"
+)
+
+// Raw is function.Invocation.Native for an event the door made from a
+// request that was not a CloudEvent (a Pub/Sub push, a Cloud Scheduler job,
+// a legacy event, a plain request): the request, and its body as received.
+// Request's body has been read.
+type Raw struct {
+	Request *http.Request
+	Body    []byte
+}
+
+// ListenAddr resolves the address to listen on from WithAddr's value and
+// the PORT environment variable's (default 8080).
+func ListenAddr(addr, port string) (string, error) {
+	if port == "" {
+		port = "8080"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("PORT %q is not a TCP port number; set it to e.g. 8080", port)
+	}
+	if addr == "" {
+		return ":" + port, nil
+	}
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return net.JoinHostPort(addr, port), nil
+	}
+	if p == "" {
+		return net.JoinHostPort(host, port), nil
+	}
+	return addr, nil
+}
+
+// own marks the requests of the Door's own server, whose connections
+// already carry the read deadline.
+type own struct{ d *Door }
+
+func (o own) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.d.serveHTTP(w, r, true) }
+
+func (d *Door) serve(ctx context.Context, l net.Listener) error {
+	// Requests must outlive ctx so that they can drain; base is cancelled
+	// only when the shutdown budget is spent.
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           own{d},
+		ReadHeaderTimeout: d.s.ReadHeaderTimeout,
+		MaxHeaderBytes:    d.s.MaxHeaderBytes,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
+	}
+	if d.s.ReadTimeout > 0 {
+		srv.ReadTimeout = d.s.ReadTimeout
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	d.log.InfoContext(ctx, "serving", slog.String("addr", l.Addr().String()))
+
+	select {
+	case err := <-served:
+		stopErr := d.stopWithin(ctx)
+		return errors.Join(fmt.Errorf("%s: serve on %s: %w", d.p.Name, l.Addr(), err), stopErr)
+	case <-ctx.Done():
+	}
+	d.log.InfoContext(ctx, "shutting down: draining in-flight requests", slog.Duration("budget", d.s.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.s.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if err := srv.Shutdown(sctx); err != nil {
+		n := d.expire()
+		cancelBase()
+		_ = srv.Close()
+		errs = append(errs, fmt.Errorf("%s: shutdown budget of %s spent: %d requests still running were answered 503 and cancelled: %w",
+			d.p.Name, d.s.ShutdownTimeout, n, err))
+	}
+	<-served
+	errs = append(errs, d.stopWithin(ctx))
+	return errors.Join(errs...)
+}
+
+func (d *Door) stopWithin(ctx context.Context) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.s.ShutdownTimeout)
+	defer cancel()
+	return d.Stop(sctx)
+}
+
+// ServeHTTP serves one request: the events it carries go to the event
+// handler, anything else to the HTTP handler.
+func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.serveHTTP(w, r, false) }
+
+func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool) {
+	g := d.enter(w)
+	defer d.leave(g)
+	if !ownServer && d.s.ReadTimeout > 0 {
+		// Mounted in another server: bound the rest of the request here.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d.s.ReadTimeout))
+	}
+	if headerBytes(r) > d.s.MaxHeaderBytes {
+		d.refuse(g, r, newProblem(http.StatusRequestHeaderFieldsTooLarge, ErrHeadersTooLarge,
+			fmt.Sprintf("the request headers are larger than this server's limit of %d bytes; send fewer or shorter headers", d.s.MaxHeaderBytes)))
+		return
+	}
+	var body []byte // the body, when read to find out what the request is
+	if d.p.Codec != nil {
+		var p *Problem
+		if body, p = readBody(r, d.s.MaxBodyBytes); p != nil {
+			d.refuse(g, r, p)
+			return
+		}
+		dl, err := d.p.Codec.Decode(r, body)
+		if err != nil {
+			var p *Problem
+			if !errors.As(err, &p) {
+				p = malformed("%v", err)
+			}
+			d.refuse(g, r, p)
+			return
+		}
+		if dl != nil {
+			d.serveDelivery(g, r, dl, ModeNone, d.p.Codec)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if d.s.Events == nil {
+		d.serveWeb(g, r, body)
+		return
+	}
+	if d.formats&FormatWebhook != 0 && r.Method == http.MethodOptions && r.Header.Get("Webhook-Request-Origin") != "" {
+		webhookHandshake(g, r)
+		return
+	}
+	if d.formats&FormatCloudEvents != 0 {
+		mode, ct, p := detectMode(r.Header)
+		if p != nil {
+			d.refuse(g, r, p)
+			return
+		}
+		if mode != ModeNone && body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		switch mode {
+		case ModeBinary:
+			dl := &Delivery{Events: make([]event.Event, 1)}
+			if p := readBinary(r, d.s.MaxBodyBytes, ct, &dl.Events[0], &d.sources); p != nil {
+				d.refuse(g, r, p)
+				return
+			}
+			d.serveDelivery(g, r, dl, ModeBinary, nil)
+			return
+		case ModeStructured:
+			b, p := readBody(r, d.s.MaxBodyBytes)
+			dl := &Delivery{Events: make([]event.Event, 1)}
+			if p == nil {
+				p = decodeStructured(b, &dl.Events[0])
+			}
+			if p != nil {
+				d.refuse(g, r, p)
+				return
+			}
+			d.serveDelivery(g, r, dl, ModeStructured, nil)
+			return
+		case ModeBatch:
+			evs, p := decodeBatch(limitBody(r, d.s.MaxBodyBytes), d.s.MaxBatchEvents)
+			if p != nil {
+				d.refuse(g, r, p)
+				return
+			}
+			d.serveDelivery(g, r, &Delivery{Events: evs}, ModeBatch, nil)
+			return
+		}
+		if d.s.HTTP == nil || d.formats&FormatPlain != 0 {
+			// A binary-mode attempt gone wrong must not pass as plain HTTP.
+			if p := ceHeaderProblem(r.Header); p != nil {
+				d.refuse(g, r, p)
+				return
+			}
+		}
+	}
+	if d.formats&FormatPubSubUnwrapped != 0 && r.Header.Get("X-Goog-Pubsub-Message-Id") != "" {
+		d.serveConverted(g, r, body, unwrappedPush)
+		return
+	}
+	if d.formats&FormatScheduler != 0 && r.Header.Get("X-Cloudscheduler") != "" {
+		d.serveConverted(g, r, body, schedulerJob)
+		return
+	}
+	if d.sniff && r.Method == http.MethodPost && isJSON(r.Header.Get("Content-Type")) {
+		if body == nil {
+			var p *Problem
+			if body, p = readBody(r, d.s.MaxBodyBytes); p != nil {
+				d.refuse(g, r, p)
+				return
+			}
+		}
+		switch kind := sniff(body); {
+		case kind == kindPush && d.formats&FormatPubSubPush != 0:
+			d.serveConverted(g, r, body, wrappedPush)
+			return
+		case kind == kindLegacy && d.formats&FormatLegacy != 0:
+			d.serveConverted(g, r, body, legacyEvent)
+			return
+		}
+	}
+	if d.s.HTTP != nil {
+		d.serveWeb(g, r, body)
+		return
+	}
+	if d.formats&FormatPlain != 0 {
+		d.serveConverted(g, r, body, plainRequest)
+		return
+	}
+	d.refuse(g, r, noEventProblem(r.Header))
+}
+
+// headerBytes is the size of the request line and headers, as net/http
+// counts them against MaxHeaderBytes.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + 12
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// ceHeaderProblem finds a ce-* header on a request that is not a
+// binary-mode CloudEvent.
+func ceHeaderProblem(h http.Header) *Problem {
+	for k := range h {
+		if hasCEPrefix(k) {
+			return noEventProblem(h)
+		}
+	}
+	return nil
+}
+
+// converter makes the event of a request that is not a CloudEvent.
+type converter func(r *http.Request, body []byte, dl *Delivery) *Problem
+
+// serveConverted reads the body, if not yet read, and serves the event
+// conv makes of it.
+func (d *Door) serveConverted(g *gate, r *http.Request, body []byte, conv converter) {
+	if body == nil {
+		var p *Problem
+		if body, p = readBody(r, d.s.MaxBodyBytes); p != nil {
+			d.refuse(g, r, p)
+			return
+		}
+	}
+	dl := &Delivery{Events: make([]event.Event, 1), Native: &Raw{Request: r, Body: body}}
+	if p := conv(r, body, dl); p != nil {
+		d.refuse(g, r, p)
+		return
+	}
+	d.serveDelivery(g, r, dl, ModeNone, nil)
+}
+
+// webhookHandshake answers the CloudEvents webhook validation request
+// (CloudEvents HTTP webhook spec, section 4): any origin may deliver, at
+// any rate.
+func webhookHandshake(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("WebHook-Allowed-Origin", r.Header.Get("WebHook-Request-Origin"))
+	if r.Header.Get("WebHook-Request-Rate") != "" {
+		h.Set("WebHook-Allowed-Rate", "*")
+	}
+	h.Set("Allow", "POST, OPTIONS")
+	w.WriteHeader(http.StatusOK)
+}
+
+// refuse answers a request the door cannot serve.
+func (d *Door) refuse(g *gate, r *http.Request, p *Problem) {
+	if p.RequestID == "" {
+		p.RequestID = headerValue(r.Header, "X-Request-Id")
+	}
+	if p.Status >= 500 {
+		d.log.WarnContext(r.Context(), "request refused", slog.Int("status", p.Status), slog.String("detail", p.Detail))
+	}
+	g.answer(p)
+}
+
+// requestContext applies the invocation deadline.
+func (d *Door) requestContext(r *http.Request) (context.Context, context.CancelFunc, time.Time) {
+	ctx := r.Context()
+	if d.s.Timeout > 0 {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d.s.Timeout)
+			dl, _ := ctx.Deadline()
+			return ctx, cancel, dl
+		}
+	}
+	dl, _ := ctx.Deadline()
+	return ctx, nil, dl
+}
+
+// invocation describes one handler call.
+func (d *Door) invocation(r *http.Request, dl *Delivery, e *event.Event, deadline time.Time, trigger function.Trigger) *function.Invocation {
+	inv := &function.Invocation{
+		Platform:     d.platform,
+		FunctionName: d.s.FunctionName,
+		Deadline:     deadline,
+		ColdStart:    d.cold.Next(),
+		Trigger:      trigger,
+		Native:       r,
+	}
+	if e != nil {
+		inv.RequestID = e.ID()
+	}
+	if dl != nil {
+		if dl.Native != nil {
+			inv.Native = dl.Native
+		}
+		inv.Attempt = dl.Attempt
+	}
+	if d.p.Metadata != nil {
+		d.p.Metadata(r, inv)
+	} else {
+		if id := headerValue(r.Header, "X-Request-Id"); id != "" {
+			inv.RequestID = id
+		}
+		inv.TraceHeader = headerValue(r.Header, "Traceparent")
+	}
+	if dl != nil && dl.RequestID != "" {
+		inv.RequestID = dl.RequestID
+	}
+	return inv
+}
+
+// call runs the event handler on e, counted for the stop hooks.
+func (d *Door) call(ctx context.Context, e event.Event) (*event.Event, error) {
+	d.inflight.Add(1)
+	defer d.inflight.Done()
+	if err := d.lc.Start(ctx); err != nil {
+		d.log.ErrorContext(ctx, "start hook failed; it runs again on the next request", slog.String("error", err.Error()))
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+	}
+	return invoke.Call(ctx, d.s.Events, e, d.log)
+}
+
+// serveDelivery runs the event handler on every event of dl, in order,
+// stopping at the first retryable failure, and answers.
+func (d *Door) serveDelivery(g *gate, r *http.Request, dl *Delivery, mode Mode, codec Codec) {
+	ctx, cancel, deadline := d.requestContext(r)
+	if cancel != nil {
+		defer cancel()
+	}
+	if dl.HTTP != nil {
+		d.serveRecorded(ctx, g, r, dl, deadline, codec)
+		return
+	}
+	if len(dl.Events) == 0 && codec == nil {
+		g.WriteHeader(http.StatusNoContent)
+		return
+	}
+	var one [1]Outcome
+	outs := one[:0]
+	if len(dl.Events) > 1 {
+		outs = make([]Outcome, 0, len(dl.Events))
+	}
+	var inv *function.Invocation
+	for i := range dl.Events {
+		e := &dl.Events[i]
+		trig := dl.Trigger
+		if trig == "" {
+			trig = TriggerOf(e.Type())
+		}
+		inv = d.invocation(r, dl, e, deadline, trig)
+		ectx := function.NewContext(ctx, inv)
+		reply, err := d.call(ectx, *e)
+		if err == nil && reply != nil {
+			if rerr := checkReply(reply); rerr != nil {
+				d.log.ErrorContext(ectx, "reply event cannot be sent", slog.String("event_id", e.ID()), slog.String("error", rerr.Error()))
+				reply, err = nil, rerr
+			}
+		}
+		v := Judge(err, d.s.PermanentStatus)
+		outs = append(outs, Outcome{Event: e, Reply: reply, Err: err, Verdict: v})
+		d.logOutcome(ectx, e, err, v)
+		if v.Redelivered() && v.Class != ClassPermanent {
+			break
+		}
+	}
+	if codec != nil {
+		if err := codec.Encode(g, r, dl, outs); err != nil {
+			d.log.ErrorContext(ctx, "response cannot be encoded", slog.String("error", err.Error()))
+			p := newProblem(http.StatusInternalServerError, nil, "the response cannot be encoded; the function's logs hold the cause")
+			g.answer(p)
+		}
+		return
+	}
+	requestID := ""
+	if inv != nil {
+		requestID = inv.RequestID
+	}
+	WriteOutcomes(g, mode, len(dl.Events), outs, requestID)
+}
+
+func (d *Door) logOutcome(ctx context.Context, e *event.Event, err error, v Verdict) {
+	switch {
+	case err == nil, v.Class == ClassPanic, errors.Is(err, ErrStart):
+		// nothing, or logged already
+	case v.Class == ClassPermanent:
+		invoke.LogPermanent(ctx, d.log, *e, err)
+	case errors.Is(err, ErrInvalidReply):
+		// logged already
+	default:
+		d.log.WarnContext(ctx, "event handler failed; the sender should redeliver the event",
+			slog.String("event_id", e.ID()), slog.String("event_type", e.Type()), slog.String("error", err.Error()))
+	}
+}
+
+// serveRecorded serves a codec's HTTP request with the HTTP handler and
+// hands the recorded response to the codec.
+func (d *Door) serveRecorded(ctx context.Context, g *gate, r *http.Request, dl *Delivery, deadline time.Time, codec Codec) {
+	out := Outcome{HTTP: &Recorded{Header: http.Header{}}}
+	if d.s.HTTP == nil {
+		out.Err = function.Permanent(errors.New("this function serves no HTTP handler"))
+		out.Verdict = Judge(out.Err, d.s.PermanentStatus)
+	} else {
+		inv := d.invocation(r, dl, nil, deadline, function.TriggerHTTP)
+		req := dl.HTTP.WithContext(function.NewContext(ctx, inv))
+		rec := &recorder{rec: out.HTTP}
+		out.Err = d.runWeb(ctx, rec, req, inv)
+		if out.HTTP.Status == 0 {
+			out.HTTP.Status = http.StatusOK
+		}
+		out.Verdict = Judge(out.Err, d.s.PermanentStatus)
+	}
+	if err := codec.Encode(g, r, dl, []Outcome{out}); err != nil {
+		d.log.ErrorContext(ctx, "response cannot be encoded", slog.String("error", err.Error()))
+		g.answer(newProblem(http.StatusInternalServerError, nil, "the response cannot be encoded; the function's logs hold the cause"))
+	}
+}
+
+// runWeb runs the HTTP handler for a codec, recovering a panic into an
+// error wrapping invoke.ErrPanic.
+func (d *Door) runWeb(ctx context.Context, w http.ResponseWriter, r *http.Request, inv *function.Invocation) (err error) {
+	d.inflight.Add(1)
+	defer d.inflight.Done()
+	if err := d.lc.Start(ctx); err != nil {
+		d.log.ErrorContext(ctx, "start hook failed; it runs again on the next request", slog.String("error", err.Error()))
+		return fmt.Errorf("%w: %w", ErrStart, err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			d.log.ErrorContext(ctx, "HTTP handler panicked", slog.Any("panic", p),
+				slog.String("request_id", inv.RequestID), slog.String("stack", string(debug.Stack())))
+			err = fmt.Errorf("%s: request %q: %w", d.p.Name, inv.RequestID, invoke.ErrPanic)
+		}
+	}()
+	d.s.HTTP.ServeHTTP(w, r)
+	return nil
+}
+
+// serveWeb serves a request that carries no event with the HTTP handler.
+// body is the body if the door read it already.
+func (d *Door) serveWeb(g *gate, r *http.Request, body []byte) {
+	if d.s.HTTP == nil {
+		d.refuse(g, r, newProblem(http.StatusNotImplemented, nil,
+			"this server has no handler; build it with Events(h), HTTP(h) or both"))
+		return
+	}
+	ctx, cancel, deadline := d.requestContext(r)
+	if cancel != nil {
+		defer cancel()
+	}
+	inv := d.invocation(r, nil, nil, deadline, function.TriggerHTTP)
+	ctx = function.NewContext(ctx, inv)
+	if err := d.lc.Start(ctx); err != nil {
+		d.log.ErrorContext(ctx, "start hook failed; it runs again on the next request", slog.String("error", err.Error()))
+		p := newProblem(http.StatusServiceUnavailable, ErrStart, "the function's start hook failed; it is retried on the next request, so retry later")
+		p.RequestID, p.retryAfter = inv.RequestID, time.Second
+		g.answer(p)
+		return
+	}
+	if r.ContentLength > d.s.MaxBodyBytes {
+		d.refuse(g, r, tooLarge(d.s.MaxBodyBytes))
+		return
+	}
+	r = r.WithContext(ctx)
+	switch {
+	case body != nil:
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	case r.Body != nil && r.Body != http.NoBody:
+		r.Body = http.MaxBytesReader(g, r.Body, d.s.MaxBodyBytes)
+	}
+	d.inflight.Add(1)
+	defer d.inflight.Done()
+	defer func() {
+		if p := recover(); p != nil {
+			d.webPanic(ctx, g, inv, p)
+		}
+	}()
+	d.s.HTTP.ServeHTTP(g, r)
+}
+
+// webPanic answers 500 for a panicking HTTP handler, dropping the headers
+// it set, or, if the response has begun, aborts it so the client sees it
+// broken rather than complete.
+func (d *Door) webPanic(ctx context.Context, g *gate, inv *function.Invocation, p any) {
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	d.log.ErrorContext(ctx, "HTTP handler panicked", slog.Any("panic", p),
+		slog.String("request_id", inv.RequestID), slog.String("stack", string(debug.Stack())))
+	prob := newProblem(http.StatusInternalServerError, invoke.ErrPanic, "the request failed unexpectedly; the function's logs hold the cause")
+	prob.RequestID = inv.RequestID
+	if !g.answer(prob) {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// recorder records an HTTP handler's response for a codec.
+type recorder struct {
+	rec   *Recorded
+	buf   bytes.Buffer
+	wrote bool
+}
+
+func (w *recorder) Header() http.Header { return w.rec.Header }
+
+func (w *recorder) WriteHeader(code int) {
+	if w.wrote || code < 200 {
+		return
+	}
+	w.wrote = true
+	w.rec.Status = code
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.buf.Write(b)
+	w.rec.Body = w.buf.Bytes()
+	return len(b), nil
+}
+
+// TriggerOf classes an event type by the OpenTelemetry faas.trigger
+// convention: Google's Pub/Sub and Cloud Scheduler types, storage and
+// database changes; plain HTTP requests; every other event as pubsub.
+func TriggerOf(eventType string) function.Trigger {
+	switch {
+	case eventType == TypeHTTPRequest:
+		return function.TriggerHTTP
+	case strings.HasPrefix(eventType, "google.cloud.scheduler."):
+		return function.TriggerTimer
+	case strings.HasPrefix(eventType, "google.cloud.storage."),
+		strings.HasPrefix(eventType, "google.cloud.firestore."),
+		strings.HasPrefix(eventType, "google.cloud.datastore."),
+		strings.HasPrefix(eventType, "google.firebase.database."):
+		return function.TriggerDatasource
+	}
+	return function.TriggerPubSub
+}
+
+func isJSON(contentType string) bool {
+	ct := mediaType(contentType)
+	return ct == "" || ct == "application/json" || ct == "text/json"
+}
