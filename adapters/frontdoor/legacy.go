@@ -185,4 +185,3 @@ func LegacyToCloudEvent(body []byte) (*event.Event, error) {
 	e.DataEncoded = b
 	return &e, nil
 }
-

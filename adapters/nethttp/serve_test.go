@@ -105,7 +105,7 @@ func TestServeShutdownTimeout(t *testing.T) {
 	<-entered
 	cancel()
 	err := <-served
-	assert.ErrorContains(t, err, "requests still running after 50ms were cancelled")
+	assert.ErrorContains(t, err, "shutdown budget of 50ms spent: 1 requests still running were answered 503")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	select {
 	case <-stopped:

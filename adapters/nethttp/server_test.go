@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/adapters/frontdoor"
 	"github.com/faasport/faasport/adapters/nethttp"
 	"github.com/faasport/faasport/function"
 )
@@ -98,8 +99,12 @@ func problem(t *testing.T, resp *http.Response, body string) nethttp.Problem {
 	assert.Equal(t, nethttp.MediaTypeProblem, resp.Header.Get("Content-Type"))
 	var p nethttp.Problem
 	require.NoError(t, json.Unmarshal([]byte(body), &p), body)
-	assert.Equal(t, "about:blank", p.Type)
-	assert.Equal(t, http.StatusText(resp.StatusCode), p.Title)
+	if resp.StatusCode < 300 {
+		assert.Equal(t, frontdoor.ProblemTypePermanent, p.Type)
+	} else {
+		assert.Equal(t, "about:blank", p.Type)
+		assert.Equal(t, http.StatusText(resp.StatusCode), p.Title)
+	}
 	assert.Equal(t, resp.StatusCode, p.Status)
 	assert.NotEmpty(t, p.Detail)
 	assert.NotContains(t, body, "goroutine", "no stack in a problem")
@@ -196,12 +201,12 @@ func TestServeEvents(t *testing.T) {
 		{
 			name: "batch, permanent failures are listed", headers: batch,
 			body:       "[" + structuredBody("test.status422") + "," + strings.Replace(structuredBody("test.reply"), "evt-1", "evt-2", 1) + "]",
-			wantStatus: http.StatusUnprocessableEntity, wantDetail: "1 of 2 events in the batch failed permanently",
+			wantStatus: http.StatusOK, wantDetail: "1 of 2 events in the batch failed permanently",
 			check: func(t *testing.T, resp *http.Response, body string) {
 				p := problem(t, resp, body)
 				require.Len(t, p.Events, 1)
 				assert.Equal(t, "evt-1", p.Events[0].ID)
-				assert.Equal(t, http.StatusUnprocessableEntity, p.Events[0].Status)
+				assert.Equal(t, http.StatusOK, p.Events[0].Status)
 				assert.Contains(t, p.Events[0].Detail, "order total must be positive")
 			},
 		},
@@ -220,11 +225,11 @@ func TestServeEvents(t *testing.T) {
 			},
 		},
 		{
-			name: "permanent error", headers: binaryHeaders("test.permanent"), wantStatus: http.StatusUnprocessableEntity, wantDetail: "failed permanently; do not redeliver it",
+			name: "permanent error is acknowledged", headers: binaryHeaders("test.permanent"), wantStatus: http.StatusOK, wantDetail: "failed permanently and is acknowledged; do not redeliver it",
 			check: func(t *testing.T, _ *http.Response, body string) { assert.NotContains(t, body, "deleted account") },
 		},
-		{name: "error with a 4xx status", headers: binaryHeaders("test.status422"), wantStatus: http.StatusUnprocessableEntity, wantDetail: "order total must be positive"},
-		{name: "typed handler cannot decode data", headers: binaryHeaders("test.typed"), body: `{"Total":"twelve"}`, wantStatus: http.StatusBadRequest, wantDetail: `at field "Total"`},
+		{name: "error with a 4xx status is acknowledged", headers: binaryHeaders("test.status422"), wantStatus: http.StatusOK, wantDetail: "order total must be positive"},
+		{name: "typed handler cannot decode data: permanent", headers: binaryHeaders("test.typed"), body: `{"Total":"twelve"}`, wantStatus: http.StatusOK, wantDetail: `at field "Total"`},
 		{
 			name: "panic", headers: binaryHeaders("test.panic"), wantStatus: http.StatusInternalServerError, wantDetail: "failed unexpectedly",
 			check: func(t *testing.T, _ *http.Response, body string) {
@@ -235,7 +240,7 @@ func TestServeEvents(t *testing.T) {
 		{name: "deadline", headers: binaryHeaders("test.slow"), wantStatus: http.StatusGatewayTimeout, wantDetail: "before its deadline"},
 		{name: "invalid reply", headers: binaryHeaders("test.badreply"), wantStatus: http.StatusInternalServerError, wantDetail: "reply event is invalid"},
 		// Requests the adapter cannot read.
-		{name: "no event", headers: map[string]string{"Content-Type": "application/json"}, body: `{}`, wantStatus: http.StatusBadRequest, wantDetail: "carries no CloudEvent"},
+		{name: "ce header on a plain request", headers: map[string]string{"Content-Type": "application/json", "Ce-Id": "1"}, body: `{}`, wantStatus: http.StatusBadRequest, wantDetail: "no ce-specversion header"},
 		{name: "ce headers without specversion", headers: with(binaryHeaders("test.none"), "Ce-Specversion", ""), wantStatus: http.StatusBadRequest, wantDetail: "no ce-specversion header"},
 		{name: "binary, missing id", headers: with(binaryHeaders("test.none"), "Ce-Id", ""), wantStatus: http.StatusBadRequest, wantDetail: "missing or empty: ce-id"},
 		{name: "binary, missing source and type", headers: with(with(binaryHeaders("test.none"), "Ce-Type", ""), "Ce-Source", ""), wantStatus: http.StatusBadRequest, wantDetail: "ce-source, ce-type"},
@@ -259,13 +264,13 @@ func TestServeEvents(t *testing.T) {
 		{name: "structured, too large", headers: structured, body: structuredBody(strings.Repeat("x", 1100)), wantStatus: http.StatusRequestEntityTooLarge},
 		{name: "structured, avro", headers: map[string]string{"Content-Type": "application/cloudevents+avro"}, body: "\x00", wantStatus: http.StatusUnsupportedMediaType, wantDetail: "send application/cloudevents+json"},
 		{name: "batch, not an array", headers: batch, body: structuredBody("test.none"), wantStatus: http.StatusBadRequest, wantDetail: "must be a JSON array"},
-		{name: "batch, bad second event", headers: batch, body: "[" + structuredBody("test.none") + `,{"specversion":"1.0"}]`, wantStatus: http.StatusBadRequest, wantDetail: "event 2 of 2 in the batch: required CloudEvents attribute(s) missing"},
+		{name: "batch, bad second event", headers: batch, body: "[" + structuredBody("test.none") + `,{"specversion":"1.0"}]`, wantStatus: http.StatusBadRequest, wantDetail: "event 2 of the batch: required CloudEvents attribute(s) missing"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := post(t, srv.URL, tc.headers, tc.body)
 			require.Equal(t, tc.wantStatus, resp.StatusCode, body)
-			if tc.wantStatus >= 400 {
+			if tc.wantDetail != "" {
 				p := problem(t, resp, body)
 				assert.Contains(t, p.Detail, tc.wantDetail)
 			}

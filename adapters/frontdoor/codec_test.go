@@ -1,4 +1,4 @@
-package nethttp_test
+package frontdoor_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/faasport/faasport/adapters/nethttp"
+	"github.com/faasport/faasport/adapters/frontdoor"
 	"github.com/faasport/faasport/function"
 )
 
@@ -27,14 +27,14 @@ func TestReadEventsErrors(t *testing.T) {
 		want    error
 		status  int
 	}{
-		{name: "no event", headers: map[string]string{"Content-Type": "text/plain"}, body: "hi", want: nethttp.ErrNoEvent, status: 400},
-		{name: "malformed", headers: map[string]string{"Content-Type": nethttp.MediaTypeStructured}, body: "[", want: nethttp.ErrMalformedEvent, status: 400},
-		{name: "media type", headers: map[string]string{"Content-Type": "application/cloudevents+protobuf"}, want: nethttp.ErrUnsupportedMediaType, status: 415},
-		{name: "too large", headers: map[string]string{"Content-Type": nethttp.MediaTypeStructured}, body: strings.Repeat(" ", 2048), want: nethttp.ErrBodyTooLarge, status: 413},
+		{name: "no event", headers: map[string]string{"Content-Type": "text/plain"}, body: "hi", want: frontdoor.ErrNoEvent, status: 400},
+		{name: "malformed", headers: map[string]string{"Content-Type": frontdoor.MediaTypeStructured}, body: "[", want: frontdoor.ErrMalformedEvent, status: 400},
+		{name: "media type", headers: map[string]string{"Content-Type": "application/cloudevents+protobuf"}, want: frontdoor.ErrUnsupportedMediaType, status: 415},
+		{name: "too large", headers: map[string]string{"Content-Type": frontdoor.MediaTypeStructured}, body: strings.Repeat(" ", 2048), want: frontdoor.ErrBodyTooLarge, status: 413},
 		{
 			name: "body shorter than its Content-Length", headers: binaryHeaders("t"), body: `{"a":1}`,
 			setup: func(r *http.Request) { r.ContentLength = 100 },
-			want:  nethttp.ErrMalformedEvent, status: 400,
+			want:  frontdoor.ErrMalformedEvent, status: 400,
 		},
 		{
 			name: "limit of an outer http.MaxBytesReader", headers: binaryHeaders("t"), body: strings.Repeat("x", 100),
@@ -42,7 +42,7 @@ func TestReadEventsErrors(t *testing.T) {
 				r.Body = http.MaxBytesReader(httptest.NewRecorder(), r.Body, 10)
 				r.ContentLength = -1
 			},
-			want: nethttp.ErrBodyTooLarge, status: 413,
+			want: frontdoor.ErrBodyTooLarge, status: 413,
 		},
 	}
 	for _, tc := range tests {
@@ -54,12 +54,12 @@ func TestReadEventsErrors(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(r)
 			}
-			evs, _, err := nethttp.ReadEvents(r, 1024)
+			evs, _, err := frontdoor.ReadEvents(r, 1024)
 			require.Error(t, err)
 			assert.Nil(t, evs)
 			assert.ErrorIs(t, err, tc.want)
 			assert.Equal(t, tc.status, function.HTTPStatus(err))
-			var p *nethttp.Problem
+			var p *frontdoor.Problem
 			require.ErrorAs(t, err, &p)
 			assert.Contains(t, err.Error(), p.Detail)
 		})
@@ -67,8 +67,8 @@ func TestReadEventsErrors(t *testing.T) {
 }
 
 func TestModeString(t *testing.T) {
-	for m, want := range map[nethttp.Mode]string{
-		nethttp.ModeNone: "none", nethttp.ModeBinary: "binary", nethttp.ModeStructured: "structured", nethttp.ModeBatch: "batch",
+	for m, want := range map[frontdoor.Mode]string{
+		frontdoor.ModeNone: "none", frontdoor.ModeBinary: "binary", frontdoor.ModeStructured: "structured", frontdoor.ModeBatch: "batch",
 	} {
 		assert.Equal(t, want, m.String())
 	}
@@ -105,18 +105,18 @@ func TestWriteEventsRoundTrip(t *testing.T) {
 		},
 	}
 	for name, set := range datas {
-		for _, mode := range []nethttp.Mode{nethttp.ModeBinary, nethttp.ModeStructured, nethttp.ModeBatch} {
+		for _, mode := range []frontdoor.Mode{frontdoor.ModeBinary, frontdoor.ModeStructured, frontdoor.ModeBatch} {
 			t.Run(name+"/"+mode.String(), func(t *testing.T) {
 				in := []event.Event{replyEvent(t, "r-1", set)}
-				if mode == nethttp.ModeBatch {
+				if mode == frontdoor.ModeBatch {
 					in = append(in, replyEvent(t, "r-2", set))
 				}
 				rec := httptest.NewRecorder()
-				require.NoError(t, nethttp.WriteEvents(rec, mode, in))
+				require.NoError(t, frontdoor.WriteEvents(rec, mode, in))
 				require.Equal(t, http.StatusOK, rec.Code)
 				req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(rec.Body.Bytes()))
 				req.Header = rec.Header().Clone()
-				out, gotMode, err := nethttp.ReadEvents(req, 0)
+				out, gotMode, err := frontdoor.ReadEvents(req, 0)
 				require.NoError(t, err, rec.Body.String())
 				assert.Equal(t, mode, gotMode)
 				require.Len(t, out, len(in))
@@ -131,7 +131,7 @@ func TestWriteEventsRoundTrip(t *testing.T) {
 					assert.Equal(t, string(want.Data()), string(got.Data()))
 					assert.Equal(t, "a b%c", got.Extensions()["str"])
 					assert.Equal(t, "2026-01-02T03:04:05Z", got.Extensions()["when"])
-					if mode == nethttp.ModeBinary {
+					if mode == frontdoor.ModeBinary {
 						assert.Equal(t, "42", got.Extensions()["num"], "binary mode carries strings")
 					} else {
 						assert.Equal(t, int32(42), got.Extensions()["num"])
@@ -151,34 +151,34 @@ func TestWriteEventsInvalid(t *testing.T) {
 	})
 	tests := []struct {
 		name    string
-		mode    nethttp.Mode
+		mode    frontdoor.Mode
 		replies []event.Event
 	}{
-		{"two replies in binary mode", nethttp.ModeBinary, []event.Event{good, good}},
-		{"no attributes", nethttp.ModeStructured, []event.Event{{}}},
-		{"missing id", nethttp.ModeStructured, []event.Event{event.New()}},
-		{"JSON content type, data not JSON", nethttp.ModeBatch, []event.Event{good, badJSON}},
+		{"two replies in binary mode", frontdoor.ModeBinary, []event.Event{good, good}},
+		{"no attributes", frontdoor.ModeStructured, []event.Event{{}}},
+		{"missing id", frontdoor.ModeStructured, []event.Event{event.New()}},
+		{"JSON content type, data not JSON", frontdoor.ModeBatch, []event.Event{good, badJSON}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			err := nethttp.WriteEvents(rec, tc.mode, tc.replies)
+			err := frontdoor.WriteEvents(rec, tc.mode, tc.replies)
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, nethttp.ErrInvalidReply))
+			assert.True(t, errors.Is(err, frontdoor.ErrInvalidReply))
 			assert.Empty(t, rec.Header(), "nothing is written")
 			assert.Zero(t, rec.Body.Len())
 		})
 	}
 	rec := httptest.NewRecorder()
-	require.NoError(t, nethttp.WriteEvents(rec, nethttp.ModeBatch, nil))
+	require.NoError(t, frontdoor.WriteEvents(rec, frontdoor.ModeBatch, nil))
 	assert.Equal(t, http.StatusNoContent, rec.Code)
 }
 
 func TestWriteProblem(t *testing.T) {
 	rec := httptest.NewRecorder()
-	nethttp.WriteProblem(rec, &nethttp.Problem{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "bad \"thing\""})
+	frontdoor.WriteProblem(rec, &frontdoor.Problem{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "bad \"thing\""})
 	assert.Equal(t, 400, rec.Code)
-	assert.Equal(t, nethttp.MediaTypeProblem, rec.Header().Get("Content-Type"))
+	assert.Equal(t, frontdoor.MediaTypeProblem, rec.Header().Get("Content-Type"))
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
 	assert.Equal(t, map[string]any{"type": "about:blank", "title": "Bad Request", "status": float64(400), "detail": `bad "thing"`}, got)

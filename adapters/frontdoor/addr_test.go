@@ -1,4 +1,4 @@
-package nethttp
+package frontdoor
 
 import (
 	"testing"
@@ -23,7 +23,7 @@ func TestListenAddr(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := listenAddr(tc.addr, tc.port)
+			got, err := ListenAddr(tc.addr, tc.port)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
