@@ -2,6 +2,7 @@ package fntest
 
 import (
 	"bytes"
+	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -50,6 +51,7 @@ func SQS(body string, opts ...InputOption) Input {
 				MessageId:      o.idOf(i),
 				ReceiptHandle:  "fntest-receipt-" + strconv.Itoa(i+1),
 				Body:           o.body(body, i),
+				Md5OfBody:      fmt.Sprintf("%x", md5.Sum([]byte(o.body(body, i)))),
 				EventSource:    "aws:sqs",
 				EventSourceARN: arn("sqs", queue),
 				AWSRegion:      testRegion,
