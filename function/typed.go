@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/faasport/faasport/payload"
 )
 
 // Decoder decodes event data of the given datacontenttype into v, a
@@ -44,16 +46,29 @@ func WithReplyType(t string) TypedOption { return func(o *typedOptions) { o.repl
 func WithReplySource(s string) TypedOption { return func(o *typedOptions) { o.replySource = s } }
 
 // Typed builds a Handler from a function of typed input and output. The
-// event data is decoded once into In by its datacontenttype; a failure is a
-// permanent [*DecodeError] and f is not called. The result is sent back as a
-// reply event: JSON, or the raw bytes for []byte and text for string. The
-// reply's id is derived from the incoming event's id, so a redelivered event
-// gets a reply with the same id.
+// input is the event's payload — what the producer sent: an SQS body, an SNS
+// message, a Pub/Sub message's data, an EventBridge detail, a Kafka or
+// Kinesis record's value, else the event's own data (see
+// [payload.Of]) — decoded once into In by its content type. The
+// [payload.Message] with the payload's metadata (id, attributes, ordering
+// key, attempt, trace context) is in f's context: read it with
+// [payload.FromContext]. An envelope that cannot be read or a payload that
+// cannot be decoded is a permanent [*DecodeError] and f is not called.
+//
+// The result is sent back as a reply event: JSON, or the raw bytes for
+// []byte and text for string. Adapters give a synchronous caller the reply
+// in the shape it called with: its data alone (plain JSON) to a caller that
+// did not send a CloudEvent, the event to one that did. So a trigger that
+// must answer with the event it was given, modified (Cognito, Lex, Connect),
+// declares that event type as both In and Out. The reply's id is derived
+// from the incoming event's id, so a redelivered event gets a reply with
+// the same id.
 func Typed[In, Out any](f func(ctx context.Context, in In) (Out, error), opts ...TypedOption) Handler {
 	o := newTypedOptions(opts)
 	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
 		var in In
-		if err := o.decodeInto(e, &in); err != nil {
+		ctx, err := o.decodeInto(ctx, e, &in)
+		if err != nil {
 			return nil, err
 		}
 		out, err := f(ctx, in)
@@ -65,12 +80,14 @@ func Typed[In, Out any](f func(ctx context.Context, in In) (Out, error), opts ..
 }
 
 // Consume builds a Handler from a function that takes typed input and sends
-// no reply. Decoding works as in [Typed].
+// no reply. Decoding works as in [Typed]: In is the payload, and the
+// [payload.Message] is in f's context.
 func Consume[In any](f func(ctx context.Context, in In) error, opts ...TypedOption) Handler {
 	o := newTypedOptions(opts)
 	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
 		var in In
-		if err := o.decodeInto(e, &in); err != nil {
+		ctx, err := o.decodeInto(ctx, e, &in)
+		if err != nil {
 			return nil, err
 		}
 		return nil, f(ctx, in)
@@ -85,12 +102,24 @@ func newTypedOptions(opts []TypedOption) *typedOptions {
 	return o
 }
 
-func (o *typedOptions) decodeInto(e event.Event, v any) error {
-	ct := e.DataContentType()
-	err := o.decode(ct, e.Data(), v)
-	if err == nil {
-		return nil
+// decodeInto reads e's payload, decodes it into v and returns ctx carrying
+// the payload's Message.
+func (o *typedOptions) decodeInto(ctx context.Context, e event.Event, v any) (context.Context, error) {
+	attempt := 0
+	if inv, ok := InvocationFromContext(ctx); ok {
+		attempt = inv.Attempt
 	}
+	mctx, data, ct, err := payload.Attach(ctx, e, attempt)
+	if err != nil {
+		return ctx, o.decodeError(e, e.DataContentType(), v, err)
+	}
+	if err := o.decode(ct, data, v); err != nil {
+		return ctx, o.decodeError(e, ct, v, err)
+	}
+	return mctx, nil
+}
+
+func (o *typedOptions) decodeError(e event.Event, ct string, v any, err error) error {
 	de := &DecodeError{
 		EventID:     e.ID(),
 		EventType:   e.Type(),
@@ -142,8 +171,9 @@ func (o *typedOptions) reply(in event.Event, out any) (*event.Event, error) {
 }
 
 // DecodeData is the default [Decoder]: []byte targets get the raw data,
-// string targets get text, and other targets are decoded from JSON (an empty
-// or JSON datacontenttype) or XML. Empty data leaves v unchanged.
+// string targets get text (also from a payload sniffed as bytes), and other
+// targets are decoded from JSON (an empty or JSON datacontenttype) or XML.
+// Empty data leaves v unchanged.
 func DecodeData(contentType string, data []byte, v any) error {
 	switch p := v.(type) {
 	case *[]byte:
@@ -169,7 +199,7 @@ func DecodeData(contentType string, data []byte, v any) error {
 			return nil
 		}
 		return xml.Unmarshal(data, v)
-	case strings.HasPrefix(media, "text/"):
+	case strings.HasPrefix(media, "text/") || media == "application/octet-stream":
 		if p, ok := v.(*string); ok {
 			*p = string(data)
 			return nil

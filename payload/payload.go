@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -121,6 +122,8 @@ func reader(typ string) func(*Message, event.Event) error {
 		return awsReader(typ)
 	case strings.HasPrefix(typ, "google."), strings.HasPrefix(typ, "providers/cloud.pubsub/"):
 		return googleReader(typ)
+	case strings.HasPrefix(typ, azurePrefix):
+		return azureReader(typ)
 	}
 	return nil
 }
@@ -132,12 +135,15 @@ func readerName(typ string) string {
 		return "AWS record"
 	case strings.HasPrefix(typ, "google."), strings.HasPrefix(typ, "providers/cloud.pubsub/"):
 		return "Pub/Sub message"
+	case strings.HasPrefix(typ, azurePrefix):
+		return "Azure Functions message"
 	}
 	return "envelope"
 }
 
 // own fills m from an event that is its own payload.
 func own(m *Message, e event.Event) {
+	m.ID, m.Source, m.PublishTime = e.ID(), e.Source(), e.Time()
 	m.Data = e.Data()
 	m.ContentType = e.DataContentType()
 	if m.ContentType == "" {
@@ -251,3 +257,75 @@ func FromContext(ctx context.Context) (*Message, bool) {
 	m, ok := ctx.Value(ctxKey{}).(*Message)
 	return m, ok && m != nil
 }
+
+// Attach reads the payload of e as [Of] does and returns a copy of ctx that
+// carries its Message (see [FromContext]), with the payload's data and
+// content type. attempt is the delivery attempt the platform reported, used
+// where the message does not say (pass 0 if unknown).
+//
+// It is [Of] and [NewContext] in one allocation, for the hot path of typed
+// handlers: for an event that is its own payload, the Message's metadata is
+// read out of e only when [FromContext] first asks for it.
+func Attach(ctx context.Context, e event.Event, attempt int) (context.Context, []byte, string, error) {
+	if e.Context != nil && reader(e.Type()) == nil {
+		data, ct := e.Data(), e.DataContentType()
+		if ct == "" {
+			ct = Sniff(data)
+		}
+		return &lazy{Context: ctx, e: e, attempt: attempt}, data, ct, nil
+	}
+	c := &carried{Context: ctx}
+	if err := Read(e, &c.m); err != nil {
+		return ctx, nil, "", err
+	}
+	if c.m.Attempt == 0 {
+		c.m.Attempt = attempt
+	}
+	return c, c.m.Data, c.m.ContentType, nil
+}
+
+// carried is a context carrying a Message, in one allocation.
+type carried struct {
+	context.Context
+	m Message
+}
+
+// Value returns the Message for this package's key and asks the parent for
+// any other.
+func (c *carried) Value(key any) any {
+	if _, ok := key.(ctxKey); ok {
+		return &c.m
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context for debugging, as the standard library's do.
+func (c *carried) String() string { return fmt.Sprintf("%v.WithValue(payload.Message)", c.Context) }
+
+// lazy is a context carrying the Message of an event that is its own
+// payload, read out of the event when first asked for.
+type lazy struct {
+	context.Context
+	e       event.Event
+	attempt int
+	once    sync.Once
+	m       *Message
+}
+
+// Value returns the Message for this package's key and asks the parent for
+// any other.
+func (c *lazy) Value(key any) any {
+	if _, ok := key.(ctxKey); !ok {
+		return c.Context.Value(key)
+	}
+	c.once.Do(func() {
+		m := new(Message)
+		own(m, c.e)
+		m.Attempt = c.attempt
+		c.m = m
+	})
+	return c.m
+}
+
+// String names the context for debugging, as the standard library's do.
+func (c *lazy) String() string { return fmt.Sprintf("%v.WithValue(payload.Message)", c.Context) }

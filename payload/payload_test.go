@@ -3,6 +3,7 @@ package payload_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"testing"
 	"time"
 
@@ -314,4 +315,55 @@ func BenchmarkOf(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestAttach(t *testing.T) {
+	t.Parallel()
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	t.Run("own payload is read lazily and completely", func(t *testing.T) {
+		e := ce(t, "com.example.order", order)
+		e.SetExtension("traceparent", tp)
+		ctx, data, ct, err := payload.Attach(parent, e, 4)
+		require.NoError(t, err)
+		assert.Equal(t, order, string(data))
+		assert.Equal(t, "application/json", ct)
+		assert.Equal(t, "v", ctx.Value(key{}), "other values come from the parent")
+		done := make(chan *payload.Message, 2)
+		for range 2 { // concurrent first reads
+			go func() { m, _ := payload.FromContext(ctx); done <- m }()
+		}
+		m1, m2 := <-done, <-done
+		assert.Same(t, m1, m2)
+		assert.Equal(t, "ce-1", m1.ID)
+		assert.Equal(t, "urn:test", m1.Source)
+		assert.Equal(t, 4, m1.Attempt)
+		assert.Equal(t, tp, m1.Trace.TraceParent)
+		assert.Equal(t, order, string(m1.Data))
+	})
+	t.Run("envelope", func(t *testing.T) {
+		ctx, data, ct, err := payload.Attach(parent, ce(t, "com.amazonaws.sqs.message", sqsRecord("hi", "")), 9)
+		require.NoError(t, err)
+		assert.Equal(t, "hi", string(data))
+		assert.Equal(t, "application/octet-stream", ct)
+		m, ok := payload.FromContext(ctx)
+		require.True(t, ok)
+		assert.Equal(t, 3, m.Attempt, "the message's own attempt wins")
+		assert.Contains(t, fmt.Sprint(ctx), "payload.Message")
+	})
+	t.Run("malformed", func(t *testing.T) {
+		ctx, _, _, err := payload.Attach(parent, ce(t, "com.amazonaws.sqs.message", "{"), 0)
+		require.ErrorIs(t, err, payload.ErrMalformed)
+		_, ok := payload.FromContext(ctx)
+		assert.False(t, ok)
+	})
+	t.Run("cancellation reaches the attached context", func(t *testing.T) {
+		ctx, _, _, err := payload.Attach(parent, ce(t, "com.example.order", order), 0)
+		require.NoError(t, err)
+		child, stop := context.WithCancel(ctx)
+		defer stop()
+		cancel()
+		<-child.Done()
+		assert.ErrorIs(t, child.Err(), context.Canceled)
+	})
 }
