@@ -524,13 +524,13 @@ func (m *mapper) decodeHTTP(v json.RawMessage) (*httpReq, http.Header, []byte, e
 		if hr.Body[0] == '"' {
 			var s string
 			if err := json.Unmarshal(hr.Body, &s); err != nil {
-				return nil, nil, nil, fmt.Errorf("Body: %w", err)
+				return nil, nil, nil, fmt.Errorf("the request's Body must be a string: %w", err)
 			}
 			b = []byte(s)
 			if binary {
 				d, err := decodeBase64(s)
 				if err != nil {
-					return nil, nil, nil, fmt.Errorf("Body of a %s request must be base64: %w", ct, err)
+					return nil, nil, nil, fmt.Errorf("the Body of a %s request must be base64: %w", ct, err)
 				}
 				b = d
 			}
@@ -549,7 +549,7 @@ func (m *mapper) httpRequest(outer *http.Request, v json.RawMessage) (*http.Requ
 	}
 	u, err := url.Parse(hr.URL)
 	if err != nil || hr.URL == "" {
-		return nil, fmt.Errorf("Url %q is not a URL", hr.URL)
+		return nil, fmt.Errorf("the request's Url %q is not a URL", hr.URL)
 	}
 	if u.RawQuery == "" {
 		if q := object(hr.Query); len(q) > 0 {
@@ -562,7 +562,7 @@ func (m *mapper) httpRequest(outer *http.Request, v json.RawMessage) (*http.Requ
 	}
 	r, err := http.NewRequestWithContext(outer.Context(), hr.Method, u.String(), bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("Method %q or Url %q: %w", hr.Method, hr.URL, err)
+		return nil, fmt.Errorf("the request's Method %q or Url %q: %w", hr.Method, hr.URL, err)
 	}
 	r.Header = h
 	r.ContentLength = int64(len(b))

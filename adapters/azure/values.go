@@ -117,33 +117,6 @@ func array(raw json.RawMessage) ([]json.RawMessage, bool) {
 	return a, true
 }
 
-// body returns the bytes a trigger value carries: the text of a string (the
-// host's second encoding undone), the base64-decoded bytes of a string when
-// binary is set, the JSON text of anything else.
-func body(raw json.RawMessage, binary bool) ([]byte, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	if raw[0] != '"' {
-		return raw, nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, err
-	}
-	if t := []byte(s); len(t) > 1 && t[0] == '"' {
-		var inner string
-		if json.Unmarshal(t, &inner) == nil {
-			s = inner
-		}
-	}
-	if binary {
-		return base64.StdEncoding.DecodeString(s)
-	}
-	return []byte(s), nil
-}
-
 // jsonValue returns b as a JSON value for an envelope: b itself when it is
 // JSON, else a JSON string of its text (base64 when it is not UTF-8; then
 // binary is true).

@@ -1,0 +1,70 @@
+package azure
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/faasport/faasport/adapters/frontdoor"
+)
+
+// FuzzDecode feeds arbitrary invocations of every function of the test app
+// to the decoder and the encoder: a delivery of valid events or a 400
+// problem, and a response payload, never a panic.
+func FuzzDecode(f *testing.F) {
+	app, err := LoadApp("testdata/app")
+	if err != nil {
+		f.Fatal(err)
+	}
+	files, _ := filepath.Glob("testdata/requests/*.json")
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		name, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(p), ".json"), "-")
+		f.Add(name, b, true)
+	}
+	f.Add("Unknown", []byte(`{"Data":{"x":"[{\"_lsn\":1,\"id\":\"a\"}]"},"Metadata":{}}`), false)
+	f.Fuzz(func(t *testing.T, function string, body []byte, withApp bool) {
+		c := &codec{cfg: &config{hasHTTP: len(body)%2 == 0}}
+		if withApp {
+			c.app = app
+		}
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.URL.Path = "/" + function
+		r.Header.Set(HeaderInvocationID, "inv-1")
+		d, err := c.Decode(r, body)
+		if err != nil {
+			var p *frontdoor.Problem
+			if !errors.As(err, &p) || p.Status != http.StatusBadRequest {
+				t.Fatalf("Decode error is not a 400 problem: %v", err)
+			}
+			return
+		}
+		if d == nil {
+			return
+		}
+		outs := make([]frontdoor.Outcome, 0, len(d.Events))
+		for i := range d.Events {
+			if err := d.Events[i].Validate(); err != nil {
+				t.Fatalf("event %d is not valid: %v", i, err)
+			}
+			outs = append(outs, frontdoor.Outcome{Event: &d.Events[i], Reply: &d.Events[i], Verdict: frontdoor.Judge(nil, 0)})
+		}
+		if d.HTTP != nil {
+			outs = append(outs, frontdoor.Outcome{HTTP: &frontdoor.Recorded{Status: 200, Header: http.Header{}}, Verdict: frontdoor.Judge(nil, 0)})
+		}
+		w := httptest.NewRecorder()
+		if err := c.Encode(w, r, d, outs); err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		if w.Code != http.StatusOK {
+			t.Fatalf("Encode answered %d for successes", w.Code)
+		}
+	})
+}
