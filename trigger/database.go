@@ -63,6 +63,8 @@ func ParseChange(e event.Event) (Change, error) {
 		err = c.fromDynamoDB(e)
 	case strings.HasPrefix(t, typeFirestore) && isJSON(e.DataContentType()):
 		err = c.fromFirestore(e)
+	case t == typeAzureCosmos:
+		err = c.fromCosmos(e)
 	default:
 		return Change{}, unknown("database", e)
 	}

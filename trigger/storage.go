@@ -99,6 +99,14 @@ func ParseObject(e event.Event) (Object, error) {
 		if o.Time.IsZero() {
 			o.Time = r.Updated
 		}
+	case t == typeAzureBlob:
+		if err := o.fromAzureBlob(e); err != nil {
+			return Object{}, err
+		}
+	case strings.HasPrefix(t, typeEventGridBlob):
+		if err := o.fromEventGridBlob(e); err != nil {
+			return Object{}, err
+		}
 	default:
 		return Object{}, unknown("storage", e)
 	}

@@ -38,6 +38,11 @@ const (
 	TypeKafkaRecord    = "com.amazonaws.kafka.record"
 	TypeMQMessage      = "com.amazonaws.mq.message"
 	TypeInvoke         = "com.amazonaws.lambda.invoke"
+	// TypeSchedule is the type of a direct invoke by a function declared as
+	// scheduled ([WithTrigger] with function.TriggerTimer): EventBridge
+	// Scheduler sends its target input as it is, with no envelope that
+	// tells it apart.
+	TypeSchedule = "com.amazonaws.scheduler.schedule"
 )
 
 var jsonContentType = "application/json"
@@ -53,6 +58,7 @@ type builder struct {
 	base       *function.Invocation
 	payload    []byte
 	region     string
+	declared   function.Trigger // what invokes the function directly (WithTrigger)
 	lastSource string
 	lastRef    types.URIRef
 	// Slabs: a batch's records share a few allocations instead of each
@@ -731,6 +737,12 @@ func (b *builder) single(s shape) (*plan, error) {
 			return nil, invalid(s.kind, errors.New("the payload is not valid JSON"))
 		}
 		native, typ, source = json.RawMessage(b.payload), TypeInvoke, b.functionSource()
+		if b.declared != "" {
+			p.trigger = b.declared
+		}
+		if b.declared == function.TriggerTimer {
+			typ, p.async = TypeSchedule, true
+		}
 	}
 	ev, err := b.event(id, source, typ, sj, t, b.payload)
 	if err != nil {

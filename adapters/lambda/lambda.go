@@ -67,6 +67,7 @@ type Handler struct {
 	streaming    bool
 	functionName string
 	region       string
+	trigger      function.Trigger
 
 	inflight sync.WaitGroup
 	stopOnce sync.Once
@@ -100,6 +101,7 @@ func New(opts ...Option) *Handler {
 		streaming:    o.streaming,
 		functionName: o.functionName,
 		region:       o.region,
+		trigger:      o.trigger,
 	}
 }
 
@@ -108,8 +110,11 @@ func New(opts ...Option) *Handler {
 // the payload), so the caller must not modify payload while a handler may
 // still hold an event from it.
 // HTTP invocations answer with the matching HTTP response shape, batches
-// with their batchItemFailures, single events with the reply event as
-// structured-mode CloudEvent JSON (null when there is none). A failed
+// with their batchItemFailures, single events in the caller's shape: a
+// caller that sent a structured-mode CloudEvent gets the reply event as
+// one; any other caller (Step Functions, another function, AppSync, IoT,
+// Cognito, Lex, Connect) the reply's data as plain JSON (see
+// [ReplyPayload]); null when there is no reply. A failed
 // invocation returns an [*Error].
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	h.inflight.Add(1)

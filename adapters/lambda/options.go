@@ -18,6 +18,7 @@ type options struct {
 	streaming    bool
 	functionName string
 	region       string
+	trigger      function.Trigger
 	getenv       func(string) string
 }
 
@@ -69,3 +70,12 @@ func WithRegion(region string) Option { return func(o *options) { o.region = reg
 // WithGetenv replaces os.Getenv for the variables [New] and [Start] read
 // (for tests).
 func WithGetenv(getenv func(string) string) Option { return func(o *options) { o.getenv = getenv } }
+
+// WithTrigger declares what invokes the function directly, for the
+// invocations whose payload has no event shape of its own (a direct
+// invoke): they report t as the invocation's trigger. With
+// function.TriggerTimer — a function that EventBridge Scheduler invokes,
+// which sends the schedule's target input as it is — such an invocation is
+// a schedule tick: an event of type [TypeSchedule] (trigger.Schedule reads
+// it), handled as an asynchronous invocation, whose payload is the input.
+func WithTrigger(t function.Trigger) Option { return func(o *options) { o.trigger = t } }

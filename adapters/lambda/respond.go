@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/faasport/faasport/function"
 )
@@ -15,7 +17,7 @@ var nullResponse = []byte("null")
 // handleEvents runs the event handler for an event invocation and builds
 // its response.
 func (h *Handler) handleEvents(ctx context.Context, base function.Invocation, s shape, payload []byte) ([]byte, error) {
-	b := builder{ctx: ctx, base: &base, payload: payload, region: h.region}
+	b := builder{ctx: ctx, base: &base, payload: payload, region: h.region, declared: h.trigger}
 	p, err := b.plan(s)
 	if err != nil {
 		return nil, err
@@ -61,11 +63,42 @@ func (h *Handler) handleEvents(ctx context.Context, base function.Invocation, s 
 	if p.reply == replyVerbatim {
 		return res[0].reply.Data(), nil
 	}
+	if s.kind != kindCloudEvent {
+		return ReplyPayload(res[0].reply), nil
+	}
 	out, err := json.Marshal(res[0].reply)
 	if err != nil {
 		return nil, &Error{Type: ErrorTypePermanent, Err: fmt.Errorf("lambda: encode reply event %q: %w", res[0].reply.ID(), err)}
 	}
 	return out, nil
+}
+
+// ReplyPayload is the response a caller that did not send a CloudEvent gets
+// for reply: the reply's data as plain JSON. JSON data is returned as it
+// is; text becomes a JSON string; other bytes are returned as they are when
+// they are JSON, else as a JSON string of their base64 (as encoding/json
+// encodes a []byte). No data is null.
+func ReplyPayload(reply *event.Event) []byte {
+	data := reply.Data()
+	if len(data) == 0 {
+		return nullResponse
+	}
+	media, _, _ := strings.Cut(strings.ToLower(reply.DataContentType()), ";")
+	media = strings.TrimSpace(media)
+	isJSON := media == "" || media == event.ApplicationJSON || media == "text/json" || strings.HasSuffix(media, "+json")
+	if isJSON && json.Valid(data) {
+		return data
+	}
+	var out []byte
+	if strings.HasPrefix(media, "text/") {
+		out, _ = json.Marshal(string(data))
+		return out
+	}
+	if json.Valid(data) {
+		return data
+	}
+	out, _ = json.Marshal(data)
+	return out
 }
 
 // firehoseResponse answers a Firehose transformation: each record Ok (with
