@@ -13,30 +13,46 @@ import (
 
 // Tick is one firing of a schedule.
 type Tick struct {
-	// Time is when the schedule fired (the event's time; the time of
-	// parsing if the event has none).
+	// Time is when the schedule was due to fire where the platform says
+	// (EventBridge's event time, Cloud Scheduler's X-CloudScheduler-
+	// ScheduleTime, an EventBridge Scheduler <aws.scheduler.scheduled-time>
+	// in the input), else the event's time, else the time of parsing.
 	Time time.Time
-	// Schedule names the rule or job that fired, where the event says (the
-	// EventBridge rule ARN, the Cloud Scheduler job); else the event source.
+	// Schedule names the rule, schedule or job that fired, where the event
+	// says (the EventBridge rule ARN, the EventBridge Scheduler schedule ARN,
+	// the Cloud Scheduler job); else the event source.
 	Schedule string
 	// Event is the CloudEvent the tick arrived as.
 	Event event.Event
 }
 
+// The types of schedule events: Cloud Scheduler HTTP targets as the HTTP
+// adapters deliver them, and a Lambda function declared as scheduled
+// (lambda.WithTrigger with function.TriggerTimer).
+const (
+	typeSchedulerJob   = "google.cloud.scheduler.job.v1.executed"
+	typeLambdaSchedule = "com.amazonaws.scheduler.schedule"
+)
+
 // Schedule builds a Handler that passes each tick to f. Any event counts as
-// a tick: Cloud Scheduler delivers through Pub/Sub or HTTP with no type of
-// its own, so the view does not insist on one.
+// a tick: Cloud Scheduler's Pub/Sub targets deliver a plain Pub/Sub message
+// with no type of its own, so the view does not insist on one.
 func Schedule(f func(ctx context.Context, t Tick) error) function.Handler {
 	return view(ParseTick, f)
 }
 
 // ParseTick reads a Tick from e.
+//
+// EventBridge Scheduler sends a Lambda target its input as it is, so the
+// schedule's ARN and time are known only when the input carries them: give
+// the schedule the input {"scheduleArn": "<aws.scheduler.schedule-arn>",
+// "scheduledTime": "<aws.scheduler.scheduled-time>"} (EventBridge Scheduler
+// fills in the placeholders) and ParseTick reads them.
 func ParseTick(e event.Event) (Tick, error) {
 	t := Tick{Time: e.Time(), Schedule: e.Source(), Event: e}
-	if t.Time.IsZero() {
-		t.Time = time.Now()
-	}
-	if strings.HasPrefix(e.Type(), typeEventsPrefix) {
+	typ := e.Type()
+	switch {
+	case strings.HasPrefix(typ, typeEventsPrefix):
 		var r struct {
 			Resources []string `json:"resources"`
 		}
@@ -46,11 +62,34 @@ func ParseTick(e event.Event) (Tick, error) {
 		if len(r.Resources) > 0 {
 			t.Schedule = r.Resources[0]
 		}
-	}
-	if e.Type() == typePubSub {
+	case typ == typeLambdaSchedule, typ == typeInvoke:
+		// The input is the user's: read the documented keys if it is a JSON
+		// object that has them, and never fail on it.
+		var r struct {
+			ScheduleArn   string `json:"scheduleArn"`
+			ScheduledTime string `json:"scheduledTime"`
+		}
+		if json.Unmarshal(e.Data(), &r) == nil {
+			if r.ScheduleArn != "" {
+				t.Schedule = r.ScheduleArn
+			}
+			if at, err := time.Parse(time.RFC3339Nano, r.ScheduledTime); err == nil {
+				t.Time = at
+			}
+		}
+	case typ == typeSchedulerJob:
+		if s := e.Subject(); s != "" {
+			t.Schedule = s
+		}
+	case typ == typePubSub:
 		if m, err := ParseMessage(e); err == nil && m.Attributes["scheduler_job"] != "" {
 			t.Schedule = m.Attributes["scheduler_job"]
 		}
+	case typ == typeAzureTimer:
+		t.fromAzureTimer(e)
+	}
+	if t.Time.IsZero() {
+		t.Time = time.Now()
 	}
 	return t, nil
 }

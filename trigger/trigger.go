@@ -26,6 +26,7 @@ const (
 	typeS3Prefix     = "com.amazonaws.s3."
 	typeDynamoPrefix = "com.amazonaws.dynamodb."
 	typeEventsPrefix = "com.amazonaws.events."
+	typeInvoke       = "com.amazonaws.lambda.invoke"
 	typePubSub       = "google.cloud.pubsub.topic.v1.messagePublished"
 	typeGCSPrefix    = "google.cloud.storage.object.v1."
 	typeFirestore    = "google.cloud.firestore.document.v1."
