@@ -22,7 +22,10 @@ func Example() {
 	}
 	defer stop()
 
-	tel := otelsetup.New(otelsetup.WithEndpoint(collector.addr), otelsetup.WithInsecure())
+	// A flush waits at most 100 ms by default; this collector was started
+	// a moment ago, so give its first connection time.
+	tel := otelsetup.New(otelsetup.WithEndpoint(collector.addr), otelsetup.WithInsecure(),
+		otelsetup.WithFlushTimeout(5*time.Second))
 	defer func() { _ = tel.Shutdown(context.Background()) }()
 
 	orders := function.HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) { return nil, nil })

@@ -36,6 +36,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"sync"
@@ -43,7 +44,6 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -69,11 +69,25 @@ type settings struct {
 	metric       []otlpmetricgrpc.Option
 	tracerOpts   []sdktrace.TracerProviderOption
 	meterOpts    []sdkmetric.Option
+	metricExp    sdkmetric.Exporter
 	resource     *resource.Resource
+	logger       *slog.Logger
 	noMetrics    bool
 	flushAlways  bool
 	flushTimeout time.Duration
+	flushReserve time.Duration
+	now          func() time.Time
+	// observe, when set (by tests), sees the context of every export.
+	observe func(ctx context.Context)
 }
+
+// Defaults for the flush bounds: a collector on the same host (the Lambda
+// collector extension, a sidecar) answers well within the timeout; the
+// reserve leaves the function time to answer before its deadline.
+const (
+	DefaultFlushTimeout = 100 * time.Millisecond
+	DefaultFlushReserve = 50 * time.Millisecond
+)
 
 // WithEndpoint sets the collector's host:port for traces and metrics
 // (default: OTEL_EXPORTER_OTLP_ENDPOINT, else localhost:4317).
@@ -137,8 +151,9 @@ func WithoutMetrics() Option { return func(s *settings) { s.noMetrics = true } }
 // on every platform, not only on Lambda.
 func WithFlushAlways() Option { return func(s *settings) { s.flushAlways = true } }
 
-// WithFlushTimeout bounds each flush (default 2 s, and never past the
-// invocation's deadline).
+// WithFlushTimeout bounds each flush (default [DefaultFlushTimeout]; never
+// past the invocation's deadline less the reserve). A collector far away
+// may need more; every invocation waits for the flush.
 func WithFlushTimeout(d time.Duration) Option {
 	return func(s *settings) {
 		if d > 0 {
@@ -147,10 +162,43 @@ func WithFlushTimeout(d time.Duration) Option {
 	}
 }
 
-// Telemetry owns the SDK's tracer and meter providers and their OTLP
+// WithFlushReserve sets how long before the invocation's deadline a flush
+// gives up, so the function still answers in time (default
+// [DefaultFlushReserve]).
+func WithFlushReserve(d time.Duration) Option {
+	return func(s *settings) {
+		if d >= 0 {
+			s.flushReserve = d
+		}
+	}
+}
+
+// WithLogger sets the logger that reports a collector that cannot be
+// reached, or an exporter that cannot be built, once per outage (default
+// slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(s *settings) {
+		if l != nil {
+			s.logger = l
+		}
+	}
+}
+
+// WithMetricExporter exports metrics with exp instead of OTLP: on AWS
+// Lambda, emf.New() writes them to standard output in CloudWatch Embedded
+// Metric Format, and no collector is needed for metrics. A periodic reader
+// drives it, and each flush exports through it. The reader gives each
+// export the flush timeout.
+func WithMetricExporter(exp sdkmetric.Exporter) Option {
+	return func(s *settings) { s.metricExp = exp }
+}
+
+// Telemetry owns the SDK's tracer and meter providers and their
 // exporters. It is safe for concurrent use.
 type Telemetry struct {
 	s        settings
+	traces   *guard
+	metrics  *guard
 	tracer   *middleware.Lazy[*sdktrace.TracerProvider]
 	meter    *middleware.Lazy[*sdkmetric.MeterProvider]
 	shutdown sync.Once
@@ -159,11 +207,14 @@ type Telemetry struct {
 
 // New returns a Telemetry that builds its providers on first use.
 func New(opts ...Option) *Telemetry {
-	s := settings{flushTimeout: 2 * time.Second}
+	s := settings{flushTimeout: DefaultFlushTimeout, flushReserve: DefaultFlushReserve, now: time.Now}
 	for _, o := range opts {
 		o(&s)
 	}
-	t := &Telemetry{s: s}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	t := &Telemetry{s: s, traces: newGuard("traces", s), metrics: newGuard("metrics", s)}
 	t.tracer = middleware.NewLazy("OTLP trace exporter", t.newTracerProvider)
 	t.meter = middleware.NewLazy("OTLP metric exporter", t.newMeterProvider)
 	return t
@@ -184,12 +235,15 @@ func (t *Telemetry) newTracerProvider(ctx context.Context) (*sdktrace.TracerProv
 	if err != nil {
 		return nil, fmt.Errorf("otelsetup: build the resource: %w", err)
 	}
-	exp, err := otlptracegrpc.New(ctx, t.s.trace...)
+	// The exporter's own retries would spend the whole flush budget waiting
+	// on a collector that is down; the guard decides when to try again.
+	opts := append([]otlptracegrpc.Option{otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false})}, t.s.trace...)
+	exp, err := otlptracegrpc.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("otelsetup: create the OTLP trace exporter (check the endpoint options or OTEL_EXPORTER_OTLP_*): %w", err)
 	}
-	opts := append([]sdktrace.TracerProviderOption{sdktrace.WithBatcher(exp), sdktrace.WithResource(res)}, t.s.tracerOpts...)
-	return sdktrace.NewTracerProvider(opts...), nil
+	tpOpts := append([]sdktrace.TracerProviderOption{sdktrace.WithBatcher(t.traces.spans(exp)), sdktrace.WithResource(res)}, t.s.tracerOpts...)
+	return sdktrace.NewTracerProvider(tpOpts...), nil
 }
 
 func (t *Telemetry) newMeterProvider(ctx context.Context) (*sdkmetric.MeterProvider, error) {
@@ -197,12 +251,16 @@ func (t *Telemetry) newMeterProvider(ctx context.Context) (*sdkmetric.MeterProvi
 	if err != nil {
 		return nil, fmt.Errorf("otelsetup: build the resource: %w", err)
 	}
-	exp, err := otlpmetricgrpc.New(ctx, t.s.metric...)
-	if err != nil {
-		return nil, fmt.Errorf("otelsetup: create the OTLP metric exporter (check the endpoint options or OTEL_EXPORTER_OTLP_*): %w", err)
+	exp := t.s.metricExp
+	if exp == nil {
+		opts := append([]otlpmetricgrpc.Option{otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: false})}, t.s.metric...)
+		exp, err = otlpmetricgrpc.New(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("otelsetup: create the OTLP metric exporter (check the endpoint options or OTEL_EXPORTER_OTLP_*): %w", err)
+		}
 	}
-	opts := append([]sdkmetric.Option{sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp)), sdkmetric.WithResource(res)}, t.s.meterOpts...)
-	return sdkmetric.NewMeterProvider(opts...), nil
+	mpOpts := append([]sdkmetric.Option{sdkmetric.WithReader(sdkmetric.NewPeriodicReader(t.metrics.metrics(exp), sdkmetric.WithTimeout(t.s.flushTimeout))), sdkmetric.WithResource(res)}, t.s.meterOpts...)
+	return sdkmetric.NewMeterProvider(mpOpts...), nil
 }
 
 // platformAttributes describe the function from the platform's
@@ -226,27 +284,30 @@ func platformAttributes() []attribute.KeyValue {
 
 // TracerProvider returns a tracer provider that builds the SDK's provider
 // and OTLP exporter when the first span starts. If that fails, the error
-// goes to otel.Handle, spans are not recorded, and the next span tries
-// again.
+// is logged (once until a build succeeds), spans are not recorded, and the
+// next span tries again.
 func (t *Telemetry) TracerProvider() trace.TracerProvider { return lazyProvider{t: t} }
 
 // MeterProvider returns the SDK meter provider exporting over OTLP, building
-// it on the first call. If that fails, the error goes to otel.Handle and a
-// no-op provider is returned (the next call tries again).
+// it on the first call. If that fails, the error is logged (once until a
+// build succeeds) and a no-op provider is returned (the next call tries
+// again).
 func (t *Telemetry) MeterProvider() metric.MeterProvider {
 	if t.s.noMetrics {
 		return metricnoop.NewMeterProvider()
 	}
 	mp, err := t.meter.Get(context.Background())
 	if err != nil {
-		otel.Handle(err)
+		t.metrics.buildFailed(err)
 		return metricnoop.NewMeterProvider()
 	}
 	return mp
 }
 
-// Flush exports every span and metric recorded so far. It does nothing for
-// a provider not yet built.
+// Flush exports every span and metric recorded so far, within ctx. It does
+// nothing for a provider not yet built. A collector that does not take the
+// export is reported through the logger (once per outage), not returned:
+// the error is only ctx's, when it ends first.
 func (t *Telemetry) Flush(ctx context.Context) error {
 	var errs []error
 	if tp, ok := t.tracer.Peek(); ok {
@@ -286,11 +347,19 @@ func (t *Telemetry) stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Middleware flushes spans and metrics after each invocation on AWS Lambda,
+// Middleware flushes spans and metrics once per invocation on AWS Lambda,
 // whose process freezes as soon as the invocation returns (everywhere with
 // [WithFlushAlways]). Put it outermost, so the invocation's own span has
-// ended when it flushes. A failed flush goes to otel.Handle; it does not
-// fail the invocation.
+// ended when it flushes.
+//
+// The faasport adapters call its [function.Finisher] hook once at the end
+// of each invocation, after the last record of a batch, so a batch of ten
+// SQS messages costs one flush, not ten. Driven by anything that does not
+// (see [function.Finishing]), it flushes after each event instead.
+//
+// A flush never fails the invocation and is bounded (see [WithFlushTimeout]
+// and [WithFlushReserve]); a collector that does not answer is reported
+// once through the logger and skipped until it answers again.
 func (t *Telemetry) Middleware() function.Middleware {
 	return func(next function.Handler) function.Handler {
 		return &flusher{t: t, next: next}
@@ -304,9 +373,14 @@ type flusher struct {
 
 func (f *flusher) Handle(ctx context.Context, e event.Event) (*event.Event, error) {
 	reply, err := f.next.Handle(ctx, e)
-	f.t.flushAfter(ctx)
+	if !function.Finishing(ctx) {
+		f.t.flushAfter(ctx)
+	}
 	return reply, err
 }
+
+// Finish flushes once at the end of the invocation (a [function.Finisher]).
+func (f *flusher) Finish(ctx context.Context) { f.t.flushAfter(ctx) }
 
 // Unwrap returns the wrapped handler, so lifecycle hooks stay reachable.
 func (f *flusher) Unwrap() function.Handler { return f.next }
@@ -317,26 +391,65 @@ func (f *flusher) Stop(ctx context.Context) error { return f.t.Shutdown(ctx) }
 
 // HTTP is [Telemetry.Middleware] for HTTP handlers.
 func (t *Telemetry) HTTP(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r)
-		t.flushAfter(r.Context())
-	})
+	return &httpFlusher{t: t, next: next}
 }
 
+type httpFlusher struct {
+	t    *Telemetry
+	next http.Handler
+}
+
+func (f *httpFlusher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.next.ServeHTTP(w, r)
+	if !function.Finishing(r.Context()) {
+		f.t.flushAfter(r.Context())
+	}
+}
+
+// Finish flushes once at the end of the invocation (a [function.Finisher]).
+func (f *httpFlusher) Finish(ctx context.Context) { f.t.flushAfter(ctx) }
+
+// Unwrap returns the wrapped handler, so lifecycle hooks stay reachable.
+func (f *httpFlusher) Unwrap() http.Handler { return f.next }
+
+// Stop shuts the providers down when the adapter stops.
+func (f *httpFlusher) Stop(ctx context.Context) error { return f.t.Shutdown(ctx) }
+
 func (t *Telemetry) flushAfter(ctx context.Context) {
-	inv, _ := function.InvocationFromContext(ctx)
-	if !t.s.flushAlways && (inv == nil || inv.Platform != function.PlatformLambda) {
+	inv := function.FromContext(ctx)
+	if !t.s.flushAlways && inv.Platform != function.PlatformLambda {
 		return
 	}
-	deadline := time.Now().Add(t.s.flushTimeout)
-	if inv != nil && !inv.Deadline.IsZero() && inv.Deadline.Before(deadline) {
-		deadline = inv.Deadline
-	}
-	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), t.flushDeadline(ctx, t.s.now()))
 	defer cancel()
+	// Export failures are reported by the exporters' guards, once per
+	// outage. An error here means the flush ran out of time with exports
+	// still waiting on the collector.
 	if err := t.Flush(fctx); err != nil {
-		otel.Handle(err)
+		t.traces.abandoned(err)
+		t.metrics.abandoned(err)
 	}
+}
+
+// flushDeadline bounds a flush that starts at now: the flush timeout, and
+// the invocation's deadline (the context's or the invocation's, whichever
+// is earlier) less the reserve the function needs to answer in time. A
+// deadline already in the past yields now: the flush gives up at once.
+func (t *Telemetry) flushDeadline(ctx context.Context, now time.Time) time.Time {
+	deadline := now.Add(t.s.flushTimeout)
+	end := function.FromContext(ctx).Deadline
+	if d, ok := ctx.Deadline(); ok && (end.IsZero() || d.Before(end)) {
+		end = d
+	}
+	if !end.IsZero() {
+		if limit := end.Add(-t.s.flushReserve); limit.Before(deadline) {
+			deadline = limit
+		}
+	}
+	if deadline.Before(now) {
+		return now
+	}
+	return deadline
 }
 
 // lazyProvider hands out tracers that build the SDK provider on first use.
@@ -364,7 +477,7 @@ func (l *lazyTracer) Start(ctx context.Context, name string, opts ...trace.SpanS
 	}
 	tp, err := l.t.tracer.Get(ctx)
 	if err != nil {
-		otel.Handle(err)
+		l.t.traces.buildFailed(err)
 		return tracenoop.NewTracerProvider().Tracer(l.name).Start(ctx, name, opts...)
 	}
 	tr := tp.Tracer(l.name, l.opts...)

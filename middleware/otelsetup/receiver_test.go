@@ -18,8 +18,9 @@ import (
 type receiver struct {
 	collectortrace.UnimplementedTraceServiceServer
 
-	addr  string
-	conns atomic.Int32 // connections accepted
+	addr    string
+	conns   atomic.Int32 // connections accepted
+	exports atomic.Int32 // trace export calls received
 
 	mu      sync.Mutex
 	spans   []*tracepb.Span
@@ -53,6 +54,7 @@ func newReceiver(tb testing.TB) *receiver {
 }
 
 func (r *receiver) Export(ctx context.Context, req *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
+	r.exports.Add(1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, rs := range req.GetResourceSpans() {
