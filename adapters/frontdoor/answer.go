@@ -19,6 +19,10 @@ const ProblemTypePermanent = "https://github.com/faasport/faasport/blob/main/doc
 // the table in the package documentation). A codec may call it for the
 // requests it passes through unchanged. requestID goes into problem bodies.
 func WriteOutcomes(w http.ResponseWriter, mode Mode, total int, outs []Outcome, requestID string) {
+	writeOutcomes(w, mode, total, outs, requestID, http.StatusNoContent)
+}
+
+func writeOutcomes(w http.ResponseWriter, mode Mode, total int, outs []Outcome, requestID string, noContent int) {
 	if mode == ModeBatch || total > 1 {
 		writeBatch(w, total, outs, requestID)
 		return
@@ -35,18 +39,15 @@ func WriteOutcomes(w http.ResponseWriter, mode Mode, total int, outs []Outcome, 
 			p.Type, p.Title = ProblemTypePermanent, "Permanent failure, acknowledged"
 		}
 		p.RequestID, p.retryAfter = requestID, o.Verdict.RetryAfter
-		if len(outs) == 1 && o.Event != nil {
-			p.Events = nil
-		}
 		WriteProblem(w, p)
 		return
 	}
 	if o.Reply == nil {
-		w.WriteHeader(http.StatusNoContent)
+		w.WriteHeader(noContent)
 		return
 	}
 	if mode == ModeNone {
-		writeData(w, o.Reply)
+		writeData(w, o.Reply, noContent)
 		return
 	}
 	// The reply was checked when the handler returned it.
@@ -55,7 +56,7 @@ func WriteOutcomes(w http.ResponseWriter, mode Mode, total int, outs []Outcome, 
 
 // writeData answers a caller that sent no CloudEvent with the reply's data
 // alone, in its datacontenttype.
-func writeData(w http.ResponseWriter, e *event.Event) {
+func writeData(w http.ResponseWriter, e *event.Event, noContent int) {
 	h := w.Header()
 	if ct := e.DataContentType(); ct != "" {
 		h["Content-Type"] = []string{ct}
@@ -63,7 +64,7 @@ func writeData(w http.ResponseWriter, e *event.Event) {
 		h["Content-Type"] = []string{"application/json"}
 	}
 	if len(e.DataEncoded) == 0 {
-		w.WriteHeader(http.StatusNoContent)
+		w.WriteHeader(noContent)
 		return
 	}
 	h["Content-Length"] = []string{strconv.Itoa(len(e.DataEncoded))}
@@ -88,7 +89,7 @@ func failureDetail(o *Outcome) (int, string) {
 	case errors.Is(o.Err, ErrStart):
 		return v.Status, "the function's start hook failed; it is retried on the next request, so retry later"
 	case errors.Is(o.Err, ErrInvalidReply):
-		return http.StatusInternalServerError, fmt.Sprintf("event %q: the handler's reply event is invalid and was not sent; the function's logs hold the cause", id)
+		return v.Status, fmt.Sprintf("event %q was handled, but the handler's reply event is invalid and was not sent; the function's logs hold the cause", id)
 	case v.Class == ClassPermanent && errors.As(o.Err, &sc) && sc.HTTPStatus() >= 400 && sc.HTTPStatus() < 500:
 		return v.Status, fmt.Sprintf("event %q failed permanently and is acknowledged; do not redeliver it: %v", id, o.Err)
 	case v.Class == ClassPermanent:

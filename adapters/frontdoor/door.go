@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 
@@ -31,6 +32,8 @@ type Door struct {
 	formats  Formats
 	sniff    bool // read JSON bodies to find body-identified formats
 	sources  sourceCache
+	// noContent answers success without a reply.
+	noContent int
 
 	inflight sync.WaitGroup // handler calls, so stop hooks wait for them
 	mu       sync.Mutex
@@ -112,6 +115,10 @@ func New(p Profile, opts ...Option) (*Door, error) {
 		d.formats &^= FormatPlain
 	}
 	d.sniff = d.formats&(FormatPubSubPush|FormatLegacy) != 0
+	d.noContent = http.StatusNoContent
+	if p.NoContentStatus != 0 {
+		d.noContent = p.NoContentStatus
+	}
 	d.s = s
 	d.log = s.Logger
 	d.lc = function.NewLifecycle(s.Events, s.HTTP)

@@ -401,4 +401,3 @@ func (envelopeCodec) Encode(w http.ResponseWriter, _ *http.Request, d *frontdoor
 	w.Header().Set("Content-Type", "application/json")
 	return json.NewEncoder(w).Encode(out)
 }
-

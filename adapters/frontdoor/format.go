@@ -284,7 +284,7 @@ func checkReply(e *event.Event) error {
 	if err := e.Validate(); err != nil {
 		return fmt.Errorf("frontdoor: %w %q: %s", ErrInvalidReply, e.ID(), strings.TrimSpace(strings.ReplaceAll(err.Error(), "\n", "; ")))
 	}
-	if !e.DataBase64 && len(e.DataEncoded) > 0 && isJSONMedia(e.DataMediaType()) && !json.Valid(e.DataEncoded) {
+	if !e.DataBase64 && len(e.DataEncoded) > 0 && e.DataContentType() != "" && isJSONMedia(e.DataMediaType()) && !json.Valid(e.DataEncoded) {
 		return fmt.Errorf("frontdoor: %w %q: its datacontenttype %q says JSON but its data is not valid JSON", ErrInvalidReply, e.ID(), e.DataContentType())
 	}
 	return nil
@@ -325,11 +325,11 @@ func writeBinary(w http.ResponseWriter, e *event.Event) error {
 	if ec.DataContentType != nil {
 		ct = *ec.DataContentType
 	}
-	if ct == "" && len(e.DataEncoded) > 0 {
-		ct = "application/json"
-	}
 	if ct != "" {
 		h["Content-Type"] = []string{ct}
+	} else {
+		// No datacontenttype: keep net/http from sniffing one.
+		h["Content-Type"] = nil
 	}
 	h["Content-Length"] = []string{strconv.Itoa(len(e.DataEncoded))}
 	w.WriteHeader(http.StatusOK)
@@ -386,7 +386,8 @@ func appendEventJSON(b []byte, e *event.Event) []byte {
 	}
 	if len(e.DataEncoded) > 0 {
 		switch {
-		case e.DataBase64 || (!isJSONMedia(e.DataMediaType()) && !utf8.Valid(e.DataEncoded)):
+		case e.DataBase64 || (!isJSONMedia(e.DataMediaType()) && !utf8.Valid(e.DataEncoded)) ||
+			(e.DataContentType() == "" && !json.Valid(e.DataEncoded)):
 			b = append(b, `,"data_base64":"`...)
 			b = base64.StdEncoding.AppendEncode(b, e.DataEncoded)
 			b = append(b, '"')

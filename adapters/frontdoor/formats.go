@@ -49,16 +49,19 @@ func (p *present) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// sniff tells a push request or a legacy event from other JSON.
+// sniff tells a push request or a legacy event from other JSON by its
+// top-level keys, so that a malformed one is refused as such rather than
+// passed on as a plain request.
 func sniff(body []byte) bodyKind {
-	var e envelope
-	if json.Unmarshal(body, &e) != nil {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
 		return kindOther
 	}
+	has := func(k string) bool { v, ok := m[k]; return ok && string(v) != "null" }
 	switch {
-	case (e.Message != nil || e.Subscription != "") && !bool(e.Data) && !bool(e.Context):
+	case (has("message") || has("subscription")) && !has("data") && !has("context"):
 		return kindPush
-	case bool(e.Data) && (bool(e.Context) || e.EventID != ""):
+	case has("data") && (has("context") || has("eventId")):
 		return kindLegacy
 	}
 	return kindOther
@@ -84,7 +87,7 @@ func setTime(e *event.Event, s string) {
 func wrappedPush(r *http.Request, body []byte, dl *Delivery) *Problem {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return malformed("the Pub/Sub push request is not JSON: %v", err)
+		return malformed("the Pub/Sub push request is not the JSON Pub/Sub sends: %v", err)
 	}
 	m := env.Message
 	if m == nil {
@@ -106,7 +109,13 @@ func wrappedPush(r *http.Request, body []byte, dl *Delivery) *Problem {
 	}
 	e := &dl.Events[0]
 	newContext(e, id, pubsubSourcePrefix+resource, TypePubSubMessagePublished)
-	setTime(e, first(m.PublishTime, m.PublishTimeSnake))
+	if pt := first(m.PublishTime, m.PublishTimeSnake); pt != "" {
+		t, err := types.ParseTime(pt)
+		if err != nil {
+			return malformed("Pub/Sub push message %q: publishTime %q is not an RFC 3339 timestamp", clip(id), clip(pt))
+		}
+		e.SetTime(t)
+	}
 	e.SetDataContentType(event.ApplicationJSON)
 	e.DataEncoded = body
 	dl.Attempt = env.DeliveryAttempt

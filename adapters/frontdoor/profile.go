@@ -40,6 +40,10 @@ type Profile struct {
 	// can be confused. Cloud Functions sets it: its Pub/Sub and legacy
 	// triggers post exactly such bodies to the function's one URL.
 	SniffWithHTTP bool
+	// NoContentStatus answers a success without a reply: 0 means 204 No
+	// Content; Cloud Functions uses 200, what the Functions Framework
+	// answers and its tools expect. Both acknowledge.
+	NoContentStatus int
 	// MaxBodyBytes is the platform's default body limit; zero:
 	// [DefaultMaxBodyBytes].
 	MaxBodyBytes int64

@@ -3,6 +3,7 @@ package frontdoor
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -246,12 +247,15 @@ func headerBytes(r *http.Request) int {
 	return n
 }
 
-// ceHeaderProblem finds a ce-* header on a request that is not a
-// binary-mode CloudEvent.
+// ceHeaderProblem finds the required attributes of a binary-mode
+// CloudEvent on a request that lacks its ce-specversion.
 func ceHeaderProblem(h http.Header) *Problem {
 	for k := range h {
 		if hasCEPrefix(k) {
-			return noEventProblem(h)
+			switch strings.ToLower(k[3:]) {
+			case "id", "type", "source", "specversion":
+				return noEventProblem(h)
+			}
 		}
 	}
 	return nil
@@ -373,7 +377,7 @@ func (d *Door) serveDelivery(g *gate, r *http.Request, dl *Delivery, mode Mode, 
 		return
 	}
 	if len(dl.Events) == 0 && codec == nil {
-		g.WriteHeader(http.StatusNoContent)
+		g.WriteHeader(d.noContent)
 		return
 	}
 	var one [1]Outcome
@@ -389,12 +393,16 @@ func (d *Door) serveDelivery(g *gate, r *http.Request, dl *Delivery, mode Mode, 
 			trig = TriggerOf(e.Type())
 		}
 		inv = d.invocation(r, dl, e, deadline, trig)
+		if inv.Attempt == 0 && e.Type() == TypePubSubMessagePublished {
+			inv.Attempt = deliveryAttempt(e.DataEncoded)
+		}
 		ectx := function.NewContext(ctx, inv)
 		reply, err := d.call(ectx, *e)
 		if err == nil && reply != nil {
 			if rerr := checkReply(reply); rerr != nil {
-				d.log.ErrorContext(ectx, "reply event cannot be sent", slog.String("event_id", e.ID()), slog.String("error", rerr.Error()))
-				reply, err = nil, rerr
+				// A bug redelivery cannot fix: acknowledged, not sent.
+				d.log.ErrorContext(ectx, "reply event cannot be sent; the event is acknowledged", slog.String("event_id", e.ID()), slog.String("error", rerr.Error()))
+				reply, err = nil, function.Permanent(rerr)
 			}
 		}
 		v := Judge(err, d.s.PermanentStatus)
@@ -416,7 +424,7 @@ func (d *Door) serveDelivery(g *gate, r *http.Request, dl *Delivery, mode Mode, 
 	if inv != nil {
 		requestID = inv.RequestID
 	}
-	WriteOutcomes(g, mode, len(dl.Events), outs, requestID)
+	writeOutcomes(g, mode, len(dl.Events), outs, requestID, d.noContent)
 }
 
 func (d *Door) logOutcome(ctx context.Context, e *event.Event, err error, v Verdict) {
@@ -562,7 +570,8 @@ func (w *recorder) Write(b []byte) (int, error) {
 
 // TriggerOf classes an event type by the OpenTelemetry faas.trigger
 // convention: Google's Pub/Sub and Cloud Scheduler types, storage and
-// database changes; plain HTTP requests; every other event as pubsub.
+// database changes, other Google events as other; plain HTTP requests;
+// every other event, delivered by a broker, as pubsub.
 func TriggerOf(eventType string) function.Trigger {
 	switch {
 	case eventType == TypeHTTPRequest:
@@ -574,6 +583,10 @@ func TriggerOf(eventType string) function.Trigger {
 		strings.HasPrefix(eventType, "google.cloud.datastore."),
 		strings.HasPrefix(eventType, "google.firebase.database."):
 		return function.TriggerDatasource
+	case strings.HasPrefix(eventType, "google.cloud.pubsub."):
+		return function.TriggerPubSub
+	case strings.HasPrefix(eventType, "google."):
+		return function.TriggerOther
 	}
 	return function.TriggerPubSub
 }
@@ -581,4 +594,20 @@ func TriggerOf(eventType string) function.Trigger {
 func isJSON(contentType string) bool {
 	ct := mediaType(contentType)
 	return ct == "" || ct == "application/json" || ct == "text/json"
+}
+
+// deliveryAttempt reads the deliveryAttempt of a Pub/Sub push body (the
+// data of a messagePublished event, from Eventarc or converted); 0 when
+// there is none.
+func deliveryAttempt(data []byte) int {
+	if !bytes.Contains(data, []byte(`"deliveryAttempt"`)) {
+		return 0
+	}
+	var v struct {
+		DeliveryAttempt int `json:"deliveryAttempt"`
+	}
+	if json.Unmarshal(data, &v) != nil {
+		return 0
+	}
+	return v.DeliveryAttempt
 }

@@ -1,24 +1,23 @@
-package gcf
+package gcf_test
 
 import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/cloudevents/sdk-go/v2/event"
 
+	"github.com/faasport/faasport/adapters/gcf"
 	"github.com/faasport/faasport/function"
 )
 
 // BenchmarkCloudEvent compares the adapter with a bare Functions Framework
-// CloudEvent function on the same binary-mode request, served in-process.
-// The framework's handler is the one funcframework.Start serves at "/" for a
-// function registered with RegisterCloudEventFunctionContext.
+// CloudEvent function on the same binary-mode request, each behind a real
+// loopback listener and the same client: the framework's handler is only
+// reachable through funcframework.StartHostPort, its public API.
 func BenchmarkCloudEvent(b *testing.B) {
 	body := []byte(`{"kind":"storage#object","name":"invoices/inv-17.pdf","bucket":"shop-uploads","size":"48213"}`)
 	header := http.Header{}
@@ -30,38 +29,41 @@ func BenchmarkCloudEvent(b *testing.B) {
 	header.Set("Ce-Time", "2024-05-11T08:15:42.117Z")
 	header.Set("Content-Type", "application/json")
 
-	run := func(b *testing.B, h http.Handler) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	run := func(b *testing.B, url string) {
 		b.ReportAllocs()
 		for b.Loop() {
-			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 			req.Header = header
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
-			if w.Code != http.StatusOK {
-				b.Fatalf("status %d: %s", w.Code, w.Body)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode/100 != 2 {
+				b.Fatalf("status %d", resp.StatusCode)
 			}
 		}
 	}
 	h := function.HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) { return nil, nil })
-	adapter, err := New(Events(h), WithGetenv(func(string) string { return "" }),
-		WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	adapter, err := gcf.New(gcf.Events(h), gcf.WithGetenv(env()), gcf.WithLogger(quietLogger()))
 	if err != nil {
 		b.Fatal(err)
 	}
-	framework, err := ffWrapCloudEventFunction(context.Background(), func(ctx context.Context, e cloudevents.Event) error { return nil })
-	if err != nil {
-		b.Fatal(err)
-	}
-	// Warm both up first: the runtime sizes new goroutines' stacks (the SDK
-	// starts one per request) from those seen before, which would otherwise
-	// favour whichever runs second.
-	for range 2000 {
-		for _, h := range []http.Handler{adapter, framework} {
-			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	srv := httptest.NewServer(adapter)
+	defer srv.Close()
+	fw := startFramework(b)
+	for range 500 { // warm both up: connections, goroutine stacks
+		for _, u := range []string{srv.URL, fw.url + "/bench"} {
+			req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
 			req.Header = header
-			h.ServeHTTP(httptest.NewRecorder(), req)
+			if resp, err := client.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+			}
 		}
 	}
-	b.Run("faasport", func(b *testing.B) { run(b, adapter) })
-	b.Run("framework", func(b *testing.B) { run(b, framework) })
+	b.Run("faasport", func(b *testing.B) { run(b, srv.URL) })
+	b.Run("framework", func(b *testing.B) { run(b, fw.url+"/bench") })
 }

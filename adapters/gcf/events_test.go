@@ -1,14 +1,17 @@
 package gcf_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/adapters/frontdoor"
 	"github.com/faasport/faasport/adapters/gcf"
 	"github.com/faasport/faasport/function"
 )
@@ -186,11 +189,6 @@ func TestBadInput(t *testing.T) {
 		wantCode   int
 		wantMsg    string
 	}{
-		{"not JSON", "/", []string{"Content-Type", "application/json"}, `{"context":`, 400, "JSON"},
-		{"empty body", "/", nil, ``, 400, "JSON"},
-		{"plain text", "/", []string{"Content-Type", "text/plain"}, `hello`, 400, "JSON"},
-		{"JSON that is no event", "/", []string{"Content-Type", "application/json"}, `{"orderId":"o-1"}`, 400, "neither a CloudEvent"},
-		{"data without context", "/", []string{"Content-Type", "application/json"}, `{"data":{"a":1}}`, 400, "neither a CloudEvent"},
 		{"context without eventId", "/", nil, `{"context":{` + storage + `},"data":{}}`, 400, "eventId"},
 		{"context without resource", "/", nil, `{"context":{"eventId":"1","eventType":"google.storage.object.finalize"},"data":{}}`, 400, "resource"},
 		{"context without eventType", "/", nil, `{"context":{"eventId":"1","resource":"projects/p/topics/t"},"data":{}}`, 400, "eventType"},
@@ -234,4 +232,41 @@ func TestBodyTooLarge(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.Code)
 	assert.Contains(t, resp.Body.String(), "WithMaxBodyBytes")
 	assert.Zero(t, rec.count())
+}
+
+// A plain request to a function with only an event handler is an event
+// too: a com.github.faasport.http.request whose data is the body. The
+// caller, who sent no CloudEvent, gets the reply's data back.
+func TestPlainRequestToEventHandler(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+	}{
+		{"JSON that is no event", "application/json", `{"orderId":"o-1"}`},
+		{"data without context", "application/json", `{"data":{"a":1}}`},
+		{"not JSON", "application/json", `{"context":`},
+		{"plain text", "text/plain", `hello`},
+		{"empty body", "", ``},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{then: func(ctx context.Context, e event.Event) (*event.Event, error) {
+				r := event.New()
+				r.SetID("r-1")
+				r.SetSource("/orders")
+				r.SetType("com.example.ack")
+				require.NoError(t, r.SetData("text/plain", "got "+string(e.Data())))
+				return &r, nil
+			}}
+			s := newServer(t, gcf.Events(rec))
+			resp := post(s, "/orders", hdr("Content-Type", tt.contentType), []byte(tt.body))
+			require.Equal(t, http.StatusOK, resp.Code, resp.Body.String())
+			assert.Equal(t, "got "+tt.body, resp.Body.String())
+			assert.Equal(t, "text/plain", resp.Header().Get("Content-Type"))
+			assert.Empty(t, resp.Header().Get("Ce-Id"), "no CloudEvent back to a plain caller")
+			e, inv := rec.only(t)
+			assert.Equal(t, frontdoor.TypeHTTPRequest, e.Type())
+			assert.Equal(t, tt.body, string(e.Data()))
+			assert.Equal(t, function.TriggerHTTP, inv.Trigger)
+		})
+	}
 }

@@ -88,4 +88,3 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.door.ServeHTTP(w, r)
 }
-

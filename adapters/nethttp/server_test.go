@@ -238,7 +238,7 @@ func TestServeEvents(t *testing.T) {
 			},
 		},
 		{name: "deadline", headers: binaryHeaders("test.slow"), wantStatus: http.StatusGatewayTimeout, wantDetail: "before its deadline"},
-		{name: "invalid reply", headers: binaryHeaders("test.badreply"), wantStatus: http.StatusInternalServerError, wantDetail: "reply event is invalid"},
+		{name: "invalid reply: handled, acknowledged", headers: binaryHeaders("test.badreply"), wantStatus: http.StatusOK, wantDetail: "reply event is invalid"},
 		// Requests the adapter cannot read.
 		{name: "ce header on a plain request", headers: map[string]string{"Content-Type": "application/json", "Ce-Id": "1"}, body: `{}`, wantStatus: http.StatusBadRequest, wantDetail: "no ce-specversion header"},
 		{name: "ce headers without specversion", headers: with(binaryHeaders("test.none"), "Ce-Specversion", ""), wantStatus: http.StatusBadRequest, wantDetail: "no ce-specversion header"},
