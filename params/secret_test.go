@@ -2,6 +2,7 @@ package params_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -82,13 +83,13 @@ func TestSecretRedactedEverywhere(t *testing.T) {
 
 func logText(a slog.Attr) string {
 	var b bytes.Buffer
-	slog.New(slog.NewTextHandler(&b, nil)).LogAttrs(nil, slog.LevelInfo, "m", a) //nolint:staticcheck // nil context is allowed by slog
+	slog.New(slog.NewTextHandler(&b, nil)).LogAttrs(context.Background(), slog.LevelInfo, "m", a)
 	return b.String()
 }
 
 func logJSON(a slog.Attr) string {
 	var b bytes.Buffer
-	slog.New(slog.NewJSONHandler(&b, nil)).LogAttrs(nil, slog.LevelInfo, "m", a) //nolint:staticcheck // nil context is allowed by slog
+	slog.New(slog.NewJSONHandler(&b, nil)).LogAttrs(context.Background(), slog.LevelInfo, "m", a)
 	return b.String()
 }
 
