@@ -15,10 +15,12 @@
 // on PORT, default 8080 (adapters/nethttp). Import an adapter package
 // directly to set its own options.
 //
-// A binary links every adapter unless told otherwise. To keep a deployment
-// small, build it with the tags faasport_nogcf, faasport_nolambda or both:
-// for Lambda, `go build -tags lambda.norpc,faasport_nogcf`. Start then
-// fails with a clear error if it finds itself on a platform left out.
+// The HTTP adapters are thin profiles over one front door
+// (adapters/frontdoor) and link neither the Functions Framework nor the
+// CloudEvents SDK's HTTP client. The Lambda adapter links aws-lambda-go; a
+// container-only binary can leave it out with the tag faasport_nolambda,
+// and Start then fails with a clear error if it finds itself on Lambda.
+// (The former faasport_nogcf tag is no longer needed and has no effect.)
 package adapters
 
 import (
@@ -30,6 +32,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/faasport/faasport/adapters/gcf"
 	"github.com/faasport/faasport/adapters/nethttp"
 	"github.com/faasport/faasport/function"
 )
@@ -53,7 +56,8 @@ func HTTP(h http.Handler) Option { return func(o *options) { o.http = h } }
 // WithLogger sets the logger for the adapter's own messages.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithGetenv replaces os.Getenv for platform detection (for tests).
+// WithGetenv replaces os.Getenv for platform detection and for the
+// environment the chosen adapter reads (PORT, K_SERVICE, …); for tests.
 func WithGetenv(getenv func(string) string) Option { return func(o *options) { o.getenv = getenv } }
 
 // ErrNoHandler is returned when neither Events nor HTTP was given.
@@ -101,9 +105,9 @@ func Run(ctx context.Context, opts ...Option) error {
 	case function.PlatformLambda:
 		return startLambda(ctx, o)
 	case function.PlatformCloudFunctions, function.PlatformCloudRun:
-		return startGCF(ctx, o)
+		return gcf.ListenAndServe(ctx, append(adapterOptions(o, gcf.Events, gcf.HTTP, gcf.WithLogger), gcf.WithGetenv(o.getenv))...)
 	default:
-		return nethttp.ListenAndServe(ctx, adapterOptions(o, nethttp.Events, nethttp.HTTP, nethttp.WithLogger)...)
+		return nethttp.ListenAndServe(ctx, append(adapterOptions(o, nethttp.Events, nethttp.HTTP, nethttp.WithLogger), nethttp.WithGetenv(o.getenv))...)
 	}
 }
 

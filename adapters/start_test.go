@@ -52,12 +52,11 @@ func TestRunServesHTTPUntilCancelled(t *testing.T) {
 	require.NoError(t, err)
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	require.NoError(t, l.Close())
-	t.Setenv("PORT", port)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- adapters.Run(ctx, adapters.WithGetenv(env(nil)), adapters.HTTP(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		done <- adapters.Run(ctx, adapters.WithGetenv(env(map[string]string{"PORT": port})), adapters.HTTP(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = io.WriteString(w, "ok")
 		})))
 	}()
