@@ -107,7 +107,7 @@ type Function struct {
 // Trigger returns the function's trigger binding, if it has one.
 func (f *Function) Trigger() (Binding, bool) {
 	for _, b := range f.Bindings {
-		if strings.HasSuffix(strings.ToLower(b.Type), "trigger") && !strings.EqualFold(b.Direction, "out") {
+		if n := len(b.Type); n >= 7 && strings.EqualFold(b.Type[n-7:], "trigger") && !strings.EqualFold(b.Direction, "out") {
 			return b, true
 		}
 	}

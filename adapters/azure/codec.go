@@ -60,14 +60,27 @@ type Native struct {
 	Trigger string
 	// Binding is the trigger binding's name: its key in Data.
 	Binding string
-	// Data and Metadata are the request's, as sent.
-	Data     map[string]json.RawMessage
-	Metadata map[string]json.RawMessage
+	// Data and Metadata are the request's JSON objects, as sent.
+	Data, Metadata json.RawMessage
+}
+
+// Value returns the value of the binding name in Data, as sent.
+func (n *Native) Value(name string) json.RawMessage {
+	o, _ := members(nil, n.Data)
+	return o.get(name)
+}
+
+// Meta returns the metadata value name, as sent.
+func (n *Native) Meta(name string) json.RawMessage {
+	o, _ := members(nil, n.Metadata)
+	return o.get(name)
 }
 
 // codec is the Functions host's protocol as a frontdoor.Codec.
 type codec struct {
 	cfg *config
+
+	sources sourceCache
 
 	mu  sync.RWMutex
 	app *App // nil when no function.json was found
@@ -107,17 +120,38 @@ func (c *codec) Decode(r *http.Request, body []byte) (*frontdoor.Delivery, error
 	if fn == nil && !looksLikeInvocation(body) {
 		return nil, nil
 	}
-	var req Request
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, malformed("the invocation of function %q is not a JSON object {\"Data\":{…},\"Metadata\":{…}}: %v", name, err)
+	if !validJSON(body) {
+		var v any
+		err := json.Unmarshal(body, &v)
+		return nil, malformed("the invocation of function %q is not JSON: %v; the Functions host posts {\"Data\":{…},\"Metadata\":{…}}", name, err)
 	}
-	if req.Data == nil && req.Metadata == nil {
+	var top [2]member
+	o, ok := members(top[:0], body)
+	if !ok {
+		return nil, malformed("the invocation of function %q is not a JSON object; the Functions host posts {\"Data\":{…},\"Metadata\":{…}}", name)
+	}
+	inv := &invocation{dataRaw: o.get("Data"), mdRaw: o.get("Metadata")}
+	if inv.dataRaw == nil && inv.mdRaw == nil {
 		if fn == nil {
 			return nil, nil
 		}
 		return nil, malformed("the invocation of function %q has neither Data nor Metadata; the Functions host posts {\"Data\":{…},\"Metadata\":{…}}", name)
 	}
-	return c.decodeInvocation(r, name, fn, &req)
+	if inv.data, ok = members(inv.dataBuf[:0], inv.dataRaw); !ok && inv.dataRaw != nil && string(inv.dataRaw) != "null" {
+		return nil, malformed("the Data of the invocation of function %q is not a JSON object", name)
+	}
+	if inv.md, ok = members(inv.mdBuf[:0], inv.mdRaw); !ok && inv.mdRaw != nil && string(inv.mdRaw) != "null" {
+		return nil, malformed("the Metadata of the invocation of function %q is not a JSON object", name)
+	}
+	return c.decodeInvocation(r, name, fn, inv)
+}
+
+// invocation is one Data/Metadata request, read in place.
+type invocation struct {
+	dataRaw, mdRaw json.RawMessage
+	data, md       obj
+	dataBuf        [2]member
+	mdBuf          [16]member
 }
 
 // looksLikeInvocation tells, without decoding, a body that starts as the
@@ -149,39 +183,40 @@ func malformed(format string, args ...any) *frontdoor.Problem {
 	}
 }
 
-func (c *codec) decodeInvocation(r *http.Request, name string, fn *Function, req *Request) (*frontdoor.Delivery, error) {
-	kind, key, binding := c.classify(name, fn, req)
-	native := &Native{Function: name, Trigger: kind, Binding: key, Data: req.Data, Metadata: req.Metadata}
+func (c *codec) decodeInvocation(r *http.Request, name string, fn *Function, inv *invocation) (*frontdoor.Delivery, error) {
+	kind, key, binding := c.classify(fn, inv)
+	native := &Native{Function: name, Trigger: kind, Binding: key, Data: inv.dataRaw, Metadata: inv.mdRaw}
 	d := &frontdoor.Delivery{Native: native, RequestID: r.Header.Get(HeaderInvocationID)}
-	m := &mapper{name: name, fn: fn, binding: binding, req: req, id: d.RequestID}
+	m := &mapper{c: c, name: name, binding: binding, md: inv.md, mdRaw: inv.mdRaw, id: d.RequestID}
+	v := inv.data.get(key)
 	var err error
 	switch kind {
 	case KindHTTP:
 		if c.cfg.hasHTTP {
 			d.Trigger = function.TriggerHTTP
-			d.HTTP, err = m.httpRequest(r, req.Data[key])
+			d.HTTP, err = m.httpRequest(r, v)
 		} else {
-			d.Events, err = m.httpEvent(req.Data[key])
+			d.Events, err = m.httpEvent(v)
 		}
 	default:
-		d.Events, d.Trigger, err = m.events(kind, req.Data[key])
+		d.Events, d.Trigger, err = m.events(kind, v)
 	}
 	if err != nil {
 		return nil, malformed("function %q (%s): %v", name, kind, err)
 	}
-	d.Attempt = attempt(req.Metadata)
+	d.Attempt = attempt(inv.md)
 	return d, nil
 }
 
 // attempt reads the delivery attempt: Service Bus DeliveryCount, Queue
 // Storage DequeueCount, else the host's retry policy's RetryContext.
-func attempt(md map[string]json.RawMessage) int {
+func attempt(md obj) int {
 	for _, k := range [...]string{"DeliveryCount", "DequeueCount"} {
-		if n, ok := integer(md[k]); ok && n > 0 {
+		if n, ok := integer(md.get(k)); ok && n > 0 {
 			return int(n)
 		}
 	}
-	if rc := object(md["RetryContext"]); rc != nil {
+	if rc := object(md.get("RetryContext")); rc != nil {
 		if n, ok := integer(rc["RetryCount"]); ok && n >= 0 {
 			return int(n) + 1
 		}
@@ -204,6 +239,10 @@ func (c *codec) Encode(w http.ResponseWriter, r *http.Request, d *frontdoor.Deli
 	var fn *Function
 	if native != nil {
 		fn = c.lookup(native.Function)
+	}
+	if len(outs) == 1 && outs[0].Verdict.Class == frontdoor.ClassOK && outs[0].Reply == nil && d.HTTP == nil && len(d.Events) == 1 {
+		writeBody(w, http.StatusOK, emptyResponse)
+		return nil
 	}
 	resp := Response{Outputs: map[string]any{}, Logs: []string{}}
 	for i := range outs {
@@ -345,17 +384,29 @@ func writeFailure(w http.ResponseWriter, o *frontdoor.Outcome, resp *Response) e
 	return writeJSON(w, status, resp)
 }
 
+// emptyResponse is the answer to an invocation with nothing to output.
+var emptyResponse = []byte(`{"Outputs":{},"Logs":[],"ReturnValue":null}`)
+
 func writeJSON(w http.ResponseWriter, status int, resp *Response) error {
-	b, err := json.Marshal(resp)
-	if err != nil {
-		return fmt.Errorf("azure: encode the response for the host: %w", err)
+	b := emptyResponse
+	if len(resp.Outputs) > 0 || len(resp.Logs) > 0 || resp.ReturnValue != nil {
+		var err error
+		if b, err = json.Marshal(resp); err != nil {
+			return fmt.Errorf("azure: encode the response for the host: %w", err)
+		}
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	writeBody(w, status, b)
+	return nil
+}
+
+// jsonContentType is the Content-Type of every response payload; net/http
+// only reads it.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-	return nil
 }
 
 // replyValue is a reply event as an output binding's value: its data as

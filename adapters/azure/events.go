@@ -10,9 +10,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/cloudevents/sdk-go/v2/types"
 
 	"github.com/faasport/faasport/adapters/frontdoor"
 	"github.com/faasport/faasport/function"
@@ -60,49 +62,35 @@ func canonicalKind(t string) string {
 
 // classify finds the trigger's kind and its key in Data: from function.json
 // when the app has one, else from the request's shape.
-func (c *codec) classify(name string, fn *Function, req *Request) (kind, key string, b Binding) {
+func (c *codec) classify(fn *Function, inv *invocation) (kind, key string, b Binding) {
 	if fn != nil {
 		if t, ok := fn.Trigger(); ok {
-			return canonicalKind(t.Type), dataKey(req.Data, t.Name), t
+			return canonicalKind(t.Type), t.Name, t
 		}
 	}
-	keys := make([]string, 0, len(req.Data))
-	for k := range req.Data {
-		keys = append(keys, k)
+	keys := make([]string, 0, len(inv.data))
+	for _, m := range inv.data {
+		keys = append(keys, string(m.key))
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if v := object(req.Data[k]); v != nil && v["Method"] != nil && v["Url"] != nil {
+		if v := object(inv.data.get(k)); v != nil && v["Method"] != nil && v["Url"] != nil {
 			return KindHTTP, k, Binding{Type: KindHTTP, Name: k}
 		}
 	}
 	if len(keys) > 0 {
 		key = keys[0]
 	}
-	kind = sniff(req.Metadata, req.Data[key])
+	kind = sniff(inv.md, inv.data.get(key))
 	return kind, key, Binding{Type: kind, Name: key}
-}
-
-// dataKey returns the key of Data that names binding, matched as the host
-// matches names (without regard to case).
-func dataKey(data map[string]json.RawMessage, binding string) string {
-	if _, ok := data[binding]; ok {
-		return binding
-	}
-	for k := range data {
-		if strings.EqualFold(k, binding) {
-			return k
-		}
-	}
-	return binding
 }
 
 // sniff tells the trigger from its metadata and value when no function.json
 // says.
-func sniff(md map[string]json.RawMessage, v json.RawMessage) string {
+func sniff(md obj, v json.RawMessage) string {
 	has := func(keys ...string) bool {
 		for _, k := range keys {
-			if _, ok := md[k]; ok {
+			if md.has(k) {
 				return true
 			}
 		}
@@ -136,14 +124,15 @@ func sniff(md map[string]json.RawMessage, v json.RawMessage) string {
 
 // mapper turns one invocation into events.
 type mapper struct {
+	c       *codec
 	name    string // function name
-	fn      *Function
 	binding Binding
-	req     *Request
-	id      string // invocation id
+	md      obj             // the request's Metadata
+	mdRaw   json.RawMessage // the same, as sent
+	id      string          // invocation id
 }
 
-func (m *mapper) sys() map[string]json.RawMessage { return object(m.req.Metadata["sys"]) }
+func (m *mapper) sys() map[string]json.RawMessage { return object(m.md.get("sys")) }
 
 // entity returns the first binding property set, else "functions/<name>".
 func (m *mapper) entity(props ...string) string {
@@ -186,23 +175,81 @@ func (m *mapper) events(kind string, v json.RawMessage) ([]event.Event, function
 }
 
 // newEvent builds a CloudEvent with JSON data.
-func newEvent(id, source, typ, subject string, t time.Time, data []byte) (event.Event, error) {
-	if id == "" {
-		return event.Event{}, errors.New("no id to give the event")
+func (m *mapper) newEvent(id, source, typ, subject string, t time.Time, data []byte) (event.Event, error) {
+	return m.c.newEvent(id, source, typ, subject, t, data)
+}
+
+// eventContext holds an event's attributes and the values its optional
+// attributes point to, so that an event's context is one allocation.
+type eventContext struct {
+	ec      event.EventContextV1
+	time    types.Timestamp
+	subject string
+}
+
+// applicationJSON is the datacontenttype of every event the adapter makes
+// but forwarded CloudEvents and HTTP requests. Events only ever replace the
+// pointer, never write through it.
+var applicationJSON = event.ApplicationJSON
+
+func (c *codec) newEvent(id, source, typ, subject string, t time.Time, data []byte) (event.Event, error) {
+	switch {
+	case id == "":
+		return event.Event{}, errors.New("no id to give the event (the metadata that names the message is missing)")
+	case typ == "":
+		return event.Event{}, errors.New("no type to give the event")
+	case source == "":
+		return event.Event{}, errors.New("no source to give the event")
 	}
-	e := event.New(event.CloudEventsVersionV1)
-	e.SetID(id)
-	e.SetSource(source)
-	e.SetType(typ)
+	u, err := c.sources.parse(source)
+	if err != nil {
+		return event.Event{}, fmt.Errorf("source %q is not a URI-reference: %w", source, err)
+	}
+	ctx := &eventContext{}
+	ec := &ctx.ec
+	ec.ID, ec.Type, ec.Source = id, typ, types.URIRef{URL: *u}
+	ec.DataContentType = &applicationJSON
 	if subject != "" {
-		e.SetSubject(subject)
+		ctx.subject = subject
+		ec.Subject = &ctx.subject
 	}
 	if !t.IsZero() {
-		e.SetTime(t)
+		ctx.time.Time = t
+		ec.Time = &ctx.time
 	}
-	e.SetDataContentType(event.ApplicationJSON)
-	e.DataEncoded = data
-	return e, e.Validate()
+	return event.Event{Context: ec, DataEncoded: data}, nil
+}
+
+// sourceCache keeps the parsed event sources: one per function and entity,
+// so parsing them is paid once. It is bounded; past the bound, sources are
+// parsed every time.
+type sourceCache struct {
+	mu sync.RWMutex
+	m  map[string]*url.URL
+}
+
+const maxCachedSources = 1024
+
+func (s *sourceCache) parse(raw string) (*url.URL, error) {
+	s.mu.RLock()
+	u := s.m[raw]
+	s.mu.RUnlock()
+	if u != nil {
+		return u, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[string]*url.URL{}
+	}
+	if len(s.m) < maxCachedSources {
+		s.m[raw] = u
+	}
+	s.mu.Unlock()
+	return u, nil
 }
 
 // envelope is the data of a message event: the trigger's value and the
@@ -230,17 +277,8 @@ func (m *mapper) envelope(v json.RawMessage, md json.RawMessage) []byte {
 	return append(b, '}')
 }
 
-// metadataJSON returns the request's Metadata as JSON.
-func (m *mapper) metadataJSON() json.RawMessage {
-	if len(m.req.Metadata) == 0 {
-		return nil
-	}
-	b, err := json.Marshal(m.req.Metadata)
-	if err != nil {
-		return nil
-	}
-	return b
-}
+// metadataJSON returns the request's Metadata as sent.
+func (m *mapper) metadataJSON() json.RawMessage { return m.mdRaw }
 
 func (m *mapper) timer(v json.RawMessage) (event.Event, error) {
 	t := timestamp(m.sys()["UtcNow"])
@@ -256,27 +294,27 @@ func (m *mapper) timer(v json.RawMessage) (event.Event, error) {
 	if len(data) == 0 || data[0] != '{' {
 		data = json.RawMessage("{}")
 	}
-	return newEvent(id, "/timers/"+m.name, TypeTimerTick, m.binding.Prop("schedule"), t, data)
+	return m.newEvent(id, "/timers/"+m.name, TypeTimerTick, m.binding.Prop("schedule"), t, data)
 }
 
 func (m *mapper) queue(v json.RawMessage) (event.Event, error) {
-	md := m.req.Metadata
-	return newEvent(str(md["Id"]), "/storage/queues/"+m.entity("queueName"), TypeQueueMessage, "",
-		timestamp(md["InsertionTime"]), m.envelope(v, m.metadataJSON()))
+	md := m.md
+	return m.newEvent(str(md.get("Id")), "/storage/queues/"+m.entity("queueName"), TypeQueueMessage, "",
+		timestamp(md.get("InsertionTime")), m.envelope(v, m.metadataJSON()))
 }
 
 func (m *mapper) serviceBus(v json.RawMessage) (event.Event, error) {
-	md := m.req.Metadata
-	id := str(md["MessageId"])
+	md := m.md
+	id := str(md.get("MessageId"))
 	if id == "" {
-		id = str(md["SequenceNumber"])
+		id = str(md.get("SequenceNumber"))
 	}
-	subject := str(md["Subject"])
+	subject := str(md.get("Subject"))
 	if subject == "" {
-		subject = str(md["Label"])
+		subject = str(md.get("Label"))
 	}
-	return newEvent(id, m.serviceBusSource(), TypeServiceBusMessage, subject,
-		timestamp(md["EnqueuedTimeUtc"]), m.envelope(v, m.metadataJSON()))
+	return m.newEvent(id, m.serviceBusSource(), TypeServiceBusMessage, subject,
+		timestamp(md.get("EnqueuedTimeUtc")), m.envelope(v, m.metadataJSON()))
 }
 
 func (m *mapper) serviceBusSource() string {
@@ -292,8 +330,8 @@ func (m *mapper) serviceBusSource() string {
 // eventHubs maps one event or, with cardinality many, a batch: the value is
 // an array and the metadata has an *Array per property.
 func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
-	md := m.req.Metadata
-	pc := object(md["PartitionContext"])
+	md := m.md
+	pc := object(md.get("PartitionContext"))
 	hub := str(pc["EventHubName"])
 	if hub == "" {
 		hub = m.entity("eventHubName", "path")
@@ -304,33 +342,31 @@ func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 	if !many || strings.EqualFold(m.binding.Cardinality, "one") {
 		return m.eventHubsOne(source, partition, v, m.metadataJSON(), md)
 	}
-	perRecord := map[string][]json.RawMessage{}
-	shared := map[string]json.RawMessage{}
-	for k, raw := range md {
-		if name, ok := strings.CutSuffix(k, "Array"); ok {
-			if a, ok := array(raw); ok {
-				perRecord[name] = a
+	type perRecord struct {
+		key    []byte
+		values []json.RawMessage
+	}
+	var arrays []perRecord
+	var shared obj
+	for _, mem := range md {
+		if name, ok := bytes.CutSuffix(mem.key, []byte("Array")); ok {
+			if a, ok := array(mem.value); ok {
+				arrays = append(arrays, perRecord{name, a})
 				continue
 			}
 		}
-		shared[k] = raw
+		shared = append(shared, mem)
 	}
 	evs := make([]event.Event, 0, len(items))
 	for i, item := range items {
-		rec := make(map[string]json.RawMessage, len(shared)+len(perRecord))
-		for k, raw := range shared {
-			rec[k] = raw
-		}
-		for k, a := range perRecord {
-			if i < len(a) {
-				rec[k] = a[i]
+		rec := make(obj, len(shared), len(shared)+len(arrays))
+		copy(rec, shared)
+		for _, a := range arrays {
+			if i < len(a.values) {
+				rec = append(rec, member{key: a.key, value: a.values[i]})
 			}
 		}
-		recJSON, err := json.Marshal(rec)
-		if err != nil {
-			return nil, err
-		}
-		one, err := m.eventHubsOne(source, partition, item, recJSON, rec)
+		one, err := m.eventHubsOne(source, partition, item, rec.json(), rec)
 		if err != nil {
 			return nil, fmt.Errorf("event %d of %d: %w", i+1, len(items), err)
 		}
@@ -339,20 +375,20 @@ func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 	return evs, nil
 }
 
-func (m *mapper) eventHubsOne(source, partition string, v, mdJSON json.RawMessage, md map[string]json.RawMessage) ([]event.Event, error) {
-	seq := str(md["SequenceNumber"])
+func (m *mapper) eventHubsOne(source, partition string, v, mdJSON json.RawMessage, md obj) ([]event.Event, error) {
+	seq := str(md.get("SequenceNumber"))
 	id := seq
 	switch {
 	case seq == "":
-		id = str(md["Offset"])
+		id = str(md.get("Offset"))
 	case partition != "":
 		id = partition + ":" + seq
 	}
 	if id == "" {
 		id = m.id
 	}
-	e, err := newEvent(id, source, TypeEventHubsEvent, str(md["PartitionKey"]),
-		timestamp(md["EnqueuedTimeUtc"]), m.envelope(v, mdJSON))
+	e, err := m.newEvent(id, source, TypeEventHubsEvent, str(md.get("PartitionKey")),
+		timestamp(md.get("EnqueuedTimeUtc")), m.envelope(v, mdJSON))
 	return []event.Event{e}, err
 }
 
@@ -368,7 +404,7 @@ func (m *mapper) eventGrid(v json.RawMessage) ([]event.Event, error) {
 	}
 	evs := make([]event.Event, 0, len(items))
 	for i, item := range items {
-		e, err := eventGridOne(unwrap(item))
+		e, err := m.eventGridOne(unwrap(item))
 		if err != nil {
 			return nil, fmt.Errorf("event grid event %d: %w", i+1, err)
 		}
@@ -377,7 +413,7 @@ func (m *mapper) eventGrid(v json.RawMessage) ([]event.Event, error) {
 	return evs, nil
 }
 
-func eventGridOne(raw json.RawMessage) (event.Event, error) {
+func (m *mapper) eventGridOne(raw json.RawMessage) (event.Event, error) {
 	o := object(raw)
 	if o == nil {
 		return event.Event{}, errors.New("an Event Grid event must be a JSON object")
@@ -393,7 +429,7 @@ func eventGridOne(raw json.RawMessage) (event.Event, error) {
 	if len(data) == 0 {
 		data = json.RawMessage("null")
 	}
-	e, err := newEvent(str(o["id"]), str(o["topic"]), str(o["eventType"]), str(o["subject"]), timestamp(o["eventTime"]), data)
+	e, err := m.newEvent(str(o["id"]), str(o["topic"]), str(o["eventType"]), str(o["subject"]), timestamp(o["eventTime"]), data)
 	if err != nil {
 		return e, err
 	}
@@ -404,12 +440,12 @@ func eventGridOne(raw json.RawMessage) (event.Event, error) {
 }
 
 func (m *mapper) blob(v json.RawMessage) (event.Event, error) {
-	md := m.req.Metadata
-	path := str(md["BlobTrigger"])
-	props := object(md["Properties"])
+	md := m.md
+	path := str(md.get("BlobTrigger"))
+	props := object(md.get("Properties"))
 	container, name, _ := strings.Cut(path, "/")
 	if path == "" {
-		if u, err := url.Parse(str(md["Uri"])); err == nil {
+		if u, err := url.Parse(str(md.get("Uri"))); err == nil {
 			container, name, _ = strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
 			path = container + "/" + name
 		}
@@ -424,7 +460,7 @@ func (m *mapper) blob(v json.RawMessage) (event.Event, error) {
 	if path == "" {
 		id = m.id
 	}
-	return newEvent(id, "/storage/blobs/"+container, TypeBlobWritten, name,
+	return m.newEvent(id, "/storage/blobs/"+container, TypeBlobWritten, name,
 		timestamp(props["LastModified"]), m.envelope(v, m.metadataJSON()))
 }
 
@@ -466,7 +502,7 @@ func (m *mapper) cosmos(v json.RawMessage) ([]event.Event, error) {
 		if ts, ok := integer(o["_ts"]); ok {
 			t = time.Unix(ts, 0).UTC()
 		}
-		e, err := newEvent(id, source, TypeCosmosDBChange, str(o["id"]), t, doc)
+		e, err := m.newEvent(id, source, TypeCosmosDBChange, str(o["id"]), t, doc)
 		if err != nil {
 			return nil, fmt.Errorf("document %d of %d: %w", i+1, len(docs), err)
 		}
@@ -485,7 +521,7 @@ func (m *mapper) other(kind string, v json.RawMessage) (event.Event, error) {
 	if id == "" {
 		id = str(m.sys()["RandGuid"])
 	}
-	return newEvent(id, "/functions/"+m.name, TypeInvocationPrefix+kind, "",
+	return m.newEvent(id, "/functions/"+m.name, TypeInvocationPrefix+kind, "",
 		timestamp(m.sys()["UtcNow"]), m.envelope(v, m.metadataJSON()))
 }
 

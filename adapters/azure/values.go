@@ -41,6 +41,12 @@ func str(raw json.RawMessage) string {
 	if len(raw) == 0 {
 		return ""
 	}
+	if s, ok := plainString(raw); ok {
+		return s
+	}
+	if c := raw[0]; c == '-' || c >= '0' && c <= '9' {
+		return string(raw)
+	}
 	v := unwrap(raw)
 	var s string
 	if json.Unmarshal(v, &s) == nil {
