@@ -135,4 +135,3 @@ func assertSameLegacy(t *testing.T, want frameworkLegacy, got *gcf.LegacyEvent) 
 	assert.Equal(t, want.md.Resource, got.Context.Resource, "resource")
 	assert.Equal(t, string(bytes.TrimSpace(want.data)), string(got.Data), "data, byte for byte")
 }
-
