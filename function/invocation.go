@@ -49,6 +49,13 @@ type Invocation struct {
 	// Attempt is the 1-based delivery attempt where the platform reports it
 	// (SQS ApproximateReceiveCount, Pub/Sub deliveryAttempt); 0 if unknown.
 	Attempt int
+	// Batch is how many events the invocation delivered: the records of an
+	// SQS, Kinesis, Kafka or other batch, the events of a CloudEvents batch;
+	// 1 for a single event; 0 where the adapter does not say (treat it as 1).
+	// Tracing uses it to follow the messaging conventions: the producer's
+	// span is the parent of a message that is the whole invocation, and a
+	// link of a message that is one of a batch.
+	Batch int
 	// Trigger is the kind of source that invoked the function.
 	Trigger Trigger
 	// TraceHeader is the platform's own trace header, verbatim, where it

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/payload"
 )
 
 // ScopeName is the instrumentation scope of the spans and metrics this
@@ -91,6 +92,19 @@ func isNoop(tp trace.TracerProvider) bool {
 // in the context. A failed invocation records the error, an error.type of
 // "permanent", "retryable" or "timeout", and an error status.
 //
+// A broker message (see [payload.Of]) continues its producer's trace, as
+// the OpenTelemetry messaging conventions say: the trace context the
+// message carries (W3C traceparent in its attributes, also in the
+// "googclient_" form of the Pub/Sub client libraries or in Kafka headers;
+// SQS's AWSTraceHeader) is the span's parent when the message is the whole
+// invocation (an SNS notification, an EventBridge event, a Pub/Sub push,
+// a one-record batch), with the platform's own context kept as a link; a
+// message that is one of a batch ([function.Invocation].Batch > 1) is
+// linked, under the invocation's parent. Message spans are consumer spans
+// with the messaging attributes (messaging.system, messaging.operation.type
+// "process", messaging.message.id, messaging.destination.name,
+// messaging.batch.message_count).
+//
 // It uses only the OpenTelemetry API: pass the SDK's provider with
 // [TracingProvider] or install it globally before building the chain
 // (faasport/middleware/otelsetup does both and exports over OTLP).
@@ -111,10 +125,22 @@ type tracing struct {
 
 func (t *tracing) Handle(ctx context.Context, e event.Event) (*event.Event, error) {
 	inv, _ := invocationOf(ctx)
-	if t.noop {
-		return t.next.Handle(t.parent(ctx, e, inv), e)
+	single := inv == nil || inv.Batch <= 1
+	var msg *payload.Message
+	var producer trace.SpanContext
+	if e.Context != nil && payload.Enveloped(e.Type()) {
+		if m, err := payload.Of(e); err == nil {
+			msg, producer = m, producerContext(m.Trace)
+		}
 	}
-	var attrs [12]attribute.KeyValue
+	pctx := t.parent(ctx, e, inv)
+	if t.noop {
+		if single && producer.IsValid() {
+			pctx = trace.ContextWithRemoteSpanContext(ctx, producer)
+		}
+		return t.next.Handle(pctx, e)
+	}
+	var attrs [20]attribute.KeyValue
 	n := invocationAttrs(attrs[:0], inv)
 	var name string
 	if e.Context != nil {
@@ -137,10 +163,28 @@ func (t *tracing) Handle(ctx context.Context, e event.Event) (*event.Event, erro
 		name = "invocation"
 	}
 	kind := trace.SpanKindServer
-	if inv != nil && (inv.Trigger == function.TriggerPubSub || inv.Trigger == function.TriggerDatasource) {
+	if msg != nil || inv != nil && (inv.Trigger == function.TriggerPubSub || inv.Trigger == function.TriggerDatasource) {
 		kind = trace.SpanKindConsumer
 	}
-	ctx, span := t.tracer.Start(t.parent(ctx, e, inv), name, trace.WithSpanKind(kind), trace.WithAttributes(n...))
+	opts := make([]trace.SpanStartOption, 0, 3)
+	if msg != nil {
+		n = messagingAttrs(n, e.Type(), msg, inv)
+		if producer.IsValid() {
+			if single {
+				// The producer's span is the parent; the platform's context
+				// (Lambda's X-Ray segment, the push request's trace) stays
+				// reachable as a link.
+				if own := trace.SpanContextFromContext(pctx); own.IsValid() && !own.Equal(producer) {
+					opts = append(opts, trace.WithLinks(trace.Link{SpanContext: own}))
+				}
+				pctx = trace.ContextWithRemoteSpanContext(ctx, producer)
+			} else {
+				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: producer, Attributes: []attribute.KeyValue{semconv.MessagingMessageID(msg.ID)}}))
+			}
+		}
+	}
+	opts = append(opts, trace.WithSpanKind(kind), trace.WithAttributes(n...))
+	ctx, span := t.tracer.Start(pctx, name, opts...)
 	returned := false
 	defer func() {
 		// A panic on its way to Recover: record it, and end the span anyway.
@@ -155,6 +199,67 @@ func (t *tracing) Handle(ctx context.Context, e event.Event) (*event.Event, erro
 		recordError(span, err)
 	}
 	return reply, err
+}
+
+// producerContext reads the producer's span context from a message's trace
+// context: W3C Trace Context first, else AWS X-Ray.
+func producerContext(tc payload.Trace) trace.SpanContext {
+	if tc.TraceParent != "" {
+		carrier := propagation.MapCarrier{extTraceparent: tc.TraceParent}
+		if tc.TraceState != "" {
+			carrier[extTracestate] = tc.TraceState
+		}
+		if sc := trace.SpanContextFromContext((propagation.TraceContext{}).Extract(context.Background(), carrier)); sc.IsValid() {
+			return sc
+		}
+	}
+	if tc.XRay != "" {
+		if sc, ok := ParseTraceHeader(tc.XRay); ok {
+			return sc
+		}
+	}
+	return trace.SpanContext{}
+}
+
+// messagingAttrs appends the messaging attributes of a message to dst.
+func messagingAttrs(dst []attribute.KeyValue, eventType string, m *payload.Message, inv *function.Invocation) []attribute.KeyValue {
+	dst = append(dst, messagingSystem(eventType), semconv.MessagingOperationTypeProcess, semconv.MessagingOperationName("process"))
+	if m.ID != "" {
+		dst = append(dst, semconv.MessagingMessageID(m.ID))
+	}
+	if m.Source != "" {
+		dst = append(dst, semconv.MessagingDestinationName(m.Source))
+	}
+	if inv != nil && inv.Batch > 1 {
+		dst = append(dst, semconv.MessagingBatchMessageCount(inv.Batch))
+	}
+	if len(m.Data) > 0 {
+		dst = append(dst, semconv.MessagingMessageBodySize(len(m.Data)))
+	}
+	return dst
+}
+
+// messagingSystem names the broker of an event type by the messaging
+// conventions' well-known values, else by the AWS service.
+func messagingSystem(eventType string) attribute.KeyValue {
+	switch {
+	case strings.HasPrefix(eventType, "com.amazonaws.sqs."):
+		return semconv.MessagingSystemAWSSQS
+	case strings.HasPrefix(eventType, "com.amazonaws.sns."):
+		return semconv.MessagingSystemAWSSNS
+	case strings.HasPrefix(eventType, "com.amazonaws.kafka."):
+		return semconv.MessagingSystemKafka
+	case strings.HasPrefix(eventType, "google.") || strings.HasPrefix(eventType, "providers/cloud.pubsub/"):
+		return semconv.MessagingSystemGCPPubSub
+	case strings.HasPrefix(eventType, "com.microsoft.azure.servicebus."):
+		return semconv.MessagingSystemServiceBus
+	case strings.HasPrefix(eventType, "com.microsoft.azure.eventhubs."):
+		return semconv.MessagingSystemEventHubs
+	case strings.HasPrefix(eventType, "com.amazonaws."):
+		service, _, _ := strings.Cut(strings.TrimPrefix(eventType, "com.amazonaws."), ".")
+		return semconv.MessagingSystemKey.String("aws_" + service)
+	}
+	return semconv.MessagingSystemKey.String("other")
 }
 
 // Unwrap returns the wrapped handler, so lifecycle hooks stay reachable.

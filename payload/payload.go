@@ -113,6 +113,11 @@ func Read(e event.Event, m *Message) error {
 	return nil
 }
 
+// Enveloped reports whether events of the given CloudEvent type carry a
+// broker's envelope that [Of] unwraps (an SQS record, a Pub/Sub push
+// body, ...), rather than being their own payload. It does not allocate.
+func Enveloped(eventType string) bool { return reader(eventType) != nil }
+
 // reader returns the function that reads the envelope of events of type
 // typ, or nil when the event is its own payload. Each platform's envelopes
 // live in their own file; a new platform adds one case here.

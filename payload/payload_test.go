@@ -367,3 +367,14 @@ func TestAttach(t *testing.T) {
 		assert.ErrorIs(t, child.Err(), context.Canceled)
 	})
 }
+
+func TestEnveloped(t *testing.T) {
+	t.Parallel()
+	for typ, want := range map[string]bool{
+		"com.amazonaws.sqs.message": true, "com.amazonaws.sns.Notification": true, "com.amazonaws.events.Scheduled Event": true,
+		"google.cloud.pubsub.topic.v1.messagePublished": true, "com.amazonaws.s3.ObjectCreated:Put": false,
+		"com.amazonaws.lambda.invoke": false, "google.cloud.storage.object.v1.finalized": false, "com.example.x": false,
+	} {
+		assert.Equal(t, want, payload.Enveloped(typ), typ)
+	}
+}

@@ -173,6 +173,7 @@ func (h *Handler) one(ctx context.Context, base *function.Invocation, p *plan, i
 	inv.Native = u.native
 	inv.Attempt = u.attempt
 	inv.Trigger = p.trigger
+	inv.Batch = len(p.units)
 	reply, err := invoke.Call(function.NewContext(ctx, inv), h.events, u.ev, h.log)
 	return result{reply: reply, err: err}
 }
