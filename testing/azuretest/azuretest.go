@@ -53,6 +53,7 @@ type Host struct {
 	Env map[string]string
 
 	client *http.Client
+	done   chan error // the handler's end
 	mu     sync.Mutex
 	stdout bytes.Buffer
 }
@@ -83,16 +84,16 @@ func (r *Result) Failed() bool { return r.Status < 200 || r.Status > 299 }
 // handler when the test ends.
 func Start(t testing.TB, appDir string, opts ...azure.Option) *Host {
 	t.Helper()
-	h := newHost(t, appDir)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	getenv := func(k string) string { return h.Env[k] }
-	all := append([]azure.Option{azure.WithGetenv(getenv), azure.WithScriptRoot(appDir)}, opts...)
-	go func() { done <- azure.ListenAndServe(ctx, all...) }()
+	h, err := Serve(ctx, appDir, opts...)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
+		case err := <-h.done:
 			if err != nil {
 				t.Errorf("azuretest: the handler stopped with an error: %v", err)
 			}
@@ -100,9 +101,28 @@ func Start(t testing.TB, appDir string, opts ...azure.Option) *Host {
 			t.Errorf("azuretest: the handler did not stop within 30s of its context ending")
 		}
 	})
-	h.waitReady(t, done)
 	return h
 }
+
+// Serve is [Start] for code that has no testing.TB: the handler runs until
+// ctx ends; [Host.Wait] returns its error then.
+func Serve(ctx context.Context, appDir string, opts ...azure.Option) (*Host, error) {
+	h, err := newHost(appDir)
+	if err != nil {
+		return nil, err
+	}
+	getenv := func(k string) string { return h.Env[k] }
+	all := append([]azure.Option{azure.WithGetenv(getenv), azure.WithScriptRoot(appDir)}, opts...)
+	go func() { h.done <- azure.ListenAndServe(ctx, all...) }()
+	if err := h.waitReady(); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Wait waits for a handler started by [Serve] to stop, and returns its
+// error.
+func (h *Host) Wait() error { return <-h.done }
 
 // StartProcess runs binary as the host runs a deployed custom handler: in
 // the app's folder, with the host's environment added to this process's,
@@ -110,7 +130,10 @@ func Start(t testing.TB, appDir string, opts ...azure.Option) *Host {
 // is answered and interrupts the process when the test ends.
 func StartProcess(t testing.TB, appDir, binary string, env ...string) *Host {
 	t.Helper()
-	h := newHost(t, appDir)
+	h, err := newHost(appDir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(binary)
 	cmd.Dir = appDir
 	cmd.Env = append(os.Environ(), env...)
@@ -122,18 +145,19 @@ func StartProcess(t testing.TB, appDir, binary string, env ...string) *Host {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("azuretest: start %s: %v", binary, err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { h.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
-		case <-done:
+		case <-h.done:
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
-			<-done
+			<-h.done
 		}
 	})
-	h.waitReady(t, done)
+	if err := h.waitReady(); err != nil {
+		t.Fatal(err)
+	}
 	return h
 }
 
@@ -153,15 +177,14 @@ func (h *Host) Stdout() string {
 	return h.stdout.String()
 }
 
-func newHost(t testing.TB, appDir string) *Host {
-	t.Helper()
+func newHost(appDir string) (*Host, error) {
 	app, err := azure.LoadApp(appDir)
 	if err != nil {
-		t.Fatalf("azuretest: %v", err)
+		return nil, fmt.Errorf("azuretest: %w", err)
 	}
 	port, err := freePort()
 	if err != nil {
-		t.Fatalf("azuretest: find a free port: %v", err)
+		return nil, fmt.Errorf("azuretest: find a free port: %w", err)
 	}
 	return &Host{
 		URL: "http://127.0.0.1:" + strconv.Itoa(port),
@@ -173,7 +196,8 @@ func newHost(t testing.TB, appDir string) *Host {
 			"FUNCTIONS_WORKER_RUNTIME": "custom",
 		},
 		client: &http.Client{Timeout: time.Minute},
-	}
+		done:   make(chan error, 1),
+	}, nil
 }
 
 func freePort() (int, error) {
@@ -187,8 +211,7 @@ func freePort() (int, error) {
 
 // waitReady probes the handler as the host does: GET / until any HTTP
 // answer arrives (the host counts any response as ready), for at most 30s.
-func (h *Host) waitReady(t testing.TB, done <-chan error) {
-	t.Helper()
+func (h *Host) waitReady() error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		req, _ := http.NewRequest(http.MethodGet, h.URL+"/", nil)
@@ -197,15 +220,16 @@ func (h *Host) waitReady(t testing.TB, done <-chan error) {
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			return
+			return nil
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("azuretest: the handler stopped before it was ready: %v", err)
+		case err := <-h.done:
+			h.done <- err
+			return fmt.Errorf("azuretest: the handler stopped before it was ready: %v", err)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("azuretest: the handler did not answer the readiness probe at %s within 30s: %v", h.URL, err)
+			return fmt.Errorf("azuretest: the handler did not answer the readiness probe at %s within 30s: %w", h.URL, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
