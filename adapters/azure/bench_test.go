@@ -60,7 +60,7 @@ func serviceBusInvocation(tb testing.TB) []byte {
 			"DeliveryCount": 1, "SequenceNumber": 81, "EnqueuedTimeUtc": "2026-03-02T09:59:58.123Z",
 			"ExpiresAtUtc": "2026-03-16T09:59:58.123Z", "LockToken": "a3b1d2c4-0000-4f00-8a00-000000000001",
 			"ApplicationProperties": map[string]string{"tenant": "acme"},
-			"sys": map[string]string{"MethodName": "Payments", "UtcNow": "2026-03-02T10:00:00Z", "RandGuid": "1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d"},
+			"sys":                   map[string]string{"MethodName": "Payments", "UtcNow": "2026-03-02T10:00:00Z", "RandGuid": "1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d"},
 		},
 	}
 	b, err := json.Marshal(req)
