@@ -203,7 +203,9 @@ func (in Input) Payload(p function.Platform) ([]byte, error) {
 // and net/http (document table/<key values joined by "#">). A nil oldItem
 // is an insert, a nil newItem a removal, both a modification.
 func DatabaseChange(table string, key, newItem, oldItem map[string]any, opts ...InputOption) Input {
-	return Join(DynamoDB(table, key, newItem, oldItem, opts...), Firestore(table+"/"+keyPath(key), newItem, oldItem, opts...))
+	in := Join(DynamoDB(table, key, newItem, oldItem, opts...), Firestore(table+"/"+keyPath(key), newItem, oldItem, opts...))
+	in.name = "database change"
+	return in
 }
 
 func keyPath(key map[string]any) string {
@@ -226,12 +228,16 @@ func keyPath(key map[string]any) string {
 // "Scheduled Event" of rule name on Lambda, a Cloud Scheduler job
 // execution of job name on Cloud Functions and net/http.
 func ScheduleTick(name string, opts ...InputOption) Input {
-	return Join(EventBridgeSchedule(name, opts...), CloudScheduler(name, opts...))
+	in := Join(EventBridgeSchedule(name, opts...), CloudScheduler(name, opts...))
+	in.name = "schedule tick"
+	return in
 }
 
 // BusEvent is an application event of type typ from source with JSON
 // detail on an event bus: an EventBridge event (detail-type typ) on Lambda,
 // an Eventarc CloudEvent (type typ) on Cloud Functions and net/http.
 func BusEvent(typ, source, detail string, opts ...InputOption) Input {
-	return Join(EventBridge(typ, source, detail, opts...), Eventarc(typ, source, detail, opts...))
+	in := Join(EventBridge(typ, source, detail, opts...), Eventarc(typ, source, detail, opts...))
+	in.name = "bus event"
+	return in
 }
