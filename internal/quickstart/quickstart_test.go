@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -389,3 +390,5 @@ func TestREADME(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the README's program does not build:\n%s", out)
 }
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
