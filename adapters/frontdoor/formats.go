@@ -67,11 +67,18 @@ func sniff(body []byte) bodyKind {
 	return kindOther
 }
 
-// newContext gives e fresh attributes.
-func newContext(e *event.Event, id, source, typ string) {
-	ec := &event.EventContextV1{ID: id, Type: typ}
-	ec.Source = *types.ParseURIRef(source)
-	e.Context = ec
+// newContext gives e fresh attributes; the source comes from the
+// request, so it is checked.
+func newContext(e *event.Event, id, source, typ string) *Problem {
+	u := types.ParseURIRef(source)
+	if u == nil {
+		return malformed("the event source %q made of the request is not a URI-reference; check the path, subscription or job name", clip(source))
+	}
+	if strings.TrimSpace(id) == "" {
+		return malformed("the request names no id for its event")
+	}
+	e.Context = &event.EventContextV1{ID: id, Type: typ, Source: *u}
+	return nil
 }
 
 // setTime sets e's time from an RFC 3339 timestamp, if it is one.
@@ -108,7 +115,9 @@ func wrappedPush(r *http.Request, body []byte, dl *Delivery) *Problem {
 		return malformed("Pub/Sub push message %q names no subscription, and the request path no topic (projects/PROJECT/topics/TOPIC)", clip(id))
 	}
 	e := &dl.Events[0]
-	newContext(e, id, pubsubSourcePrefix+resource, TypePubSubMessagePublished)
+	if p := newContext(e, id, pubsubSourcePrefix+resource, TypePubSubMessagePublished); p != nil {
+		return p
+	}
 	if pt := first(m.PublishTime, m.PublishTimeSnake); pt != "" {
 		t, err := types.ParseTime(pt)
 		if err != nil {
@@ -160,7 +169,9 @@ func unwrappedPush(r *http.Request, body []byte, dl *Delivery) *Problem {
 		return malformed("the unwrapped Pub/Sub push message cannot be wrapped: %v", err)
 	}
 	e := &dl.Events[0]
-	newContext(e, id, pubsubSourcePrefix+resource, TypePubSubMessagePublished)
+	if p := newContext(e, id, pubsubSourcePrefix+resource, TypePubSubMessagePublished); p != nil {
+		return p
+	}
 	setTime(e, pt)
 	e.SetDataContentType(event.ApplicationJSON)
 	e.DataEncoded = data
@@ -186,7 +197,9 @@ func schedulerJob(r *http.Request, body []byte, dl *Delivery) *Problem {
 	} else {
 		id += "/" + randomID()
 	}
-	newContext(e, id, "//cloudscheduler.googleapis.com/jobs/"+job, TypeSchedulerJobExecuted)
+	if p := newContext(e, id, "//cloudscheduler.googleapis.com/jobs/"+job, TypeSchedulerJobExecuted); p != nil {
+		return p
+	}
 	e.SetSubject(job)
 	setTime(e, at)
 	if len(body) > 0 {
@@ -212,7 +225,9 @@ func plainRequest(r *http.Request, body []byte, dl *Delivery) *Problem {
 		src = "/"
 	}
 	e := &dl.Events[0]
-	newContext(e, id, src, TypeHTTPRequest)
+	if p := newContext(e, id, src, TypeHTTPRequest); p != nil {
+		return p
+	}
 	if len(body) > 0 {
 		if ct := headerValue(r.Header, "Content-Type"); ct != "" && validMediaType(ct) {
 			e.SetDataContentType(ct)

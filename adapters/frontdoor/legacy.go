@@ -183,5 +183,8 @@ func LegacyToCloudEvent(body []byte) (*event.Event, error) {
 	e.SetTime(md.Timestamp.Round(0))
 	e.SetDataContentType(event.ApplicationJSON)
 	e.DataEncoded = b
+	if err := e.Validate(); err != nil {
+		return nil, fmt.Errorf("legacy event %q does not make a valid CloudEvent (resource %q): %s", clip(md.EventID), clip(resource), strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
 	return &e, nil
 }
