@@ -9,42 +9,18 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-
-	"github.com/faasport/faasport/payload"
 )
 
 // The types adapters/azure gives Azure Functions triggers (see
 // docs/azure-events.md), and the prefix of Event Grid's Blob Storage event
-// types.
+// types. Queue Storage, Service Bus and Event Hubs messages need no entry:
+// ParseMessage reads them through payload.Of.
 const (
-	typeAzureQueue      = "com.microsoft.azure.storage.queue.message"
-	typeAzureServiceBus = "com.microsoft.azure.servicebus.message"
-	typeAzureEventHubs  = "com.microsoft.azure.eventhubs.event"
-	typeAzureBlob       = "com.microsoft.azure.storage.blob.written"
-	typeAzureCosmos     = "com.microsoft.azure.cosmosdb.change"
-	typeAzureTimer      = "com.microsoft.azure.functions.timer.tick"
-	typeEventGridBlob   = "Microsoft.Storage.Blob"
+	typeAzureBlob     = "com.microsoft.azure.storage.blob.written"
+	typeAzureCosmos   = "com.microsoft.azure.cosmosdb.change"
+	typeAzureTimer    = "com.microsoft.azure.functions.timer.tick"
+	typeEventGridBlob = "Microsoft.Storage.Blob"
 )
-
-// isAzureMessage reports whether e is an Azure queue, Service Bus or Event
-// Hubs message, read through payload.Of.
-func isAzureMessage(t string) bool {
-	return t == typeAzureQueue || t == typeAzureServiceBus || t == typeAzureEventHubs
-}
-
-// fromAzure reads an Azure message from its envelope through the payload
-// package, the one place that knows envelopes.
-func (m *Message) fromAzure(e event.Event) error {
-	p, err := payload.Of(e)
-	if err != nil {
-		return err
-	}
-	m.ID, m.Body, m.Attributes, m.OrderingKey, m.Attempt = p.ID, p.Data, p.Attributes, p.OrderingKey, p.Attempt
-	if !p.PublishTime.IsZero() {
-		m.Time = p.PublishTime
-	}
-	return nil
-}
 
 // azureBlobEnvelope is the part of a blob trigger's envelope the Object view
 // reads.
