@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,11 +11,11 @@ import (
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/idempotency"
 	"github.com/faasport/faasport/middleware"
+	"github.com/faasport/faasport/payload"
 	"github.com/faasport/faasport/state"
-	"github.com/faasport/faasport/trigger"
 )
 
-// Order is the message body.
+// Order is what the producer sends: the message's payload.
 type Order struct {
 	ID  string `json:"id"`
 	SKU string `json:"sku"`
@@ -50,25 +49,23 @@ func (inv *inventory) left(sku string) int {
 	return inv.stock[sku]
 }
 
-// decodeOrder reads the order in a message body.
-func decodeOrder(m trigger.Message) (Order, error) {
-	var o Order
-	if err := json.Unmarshal(m.Body, &o); err != nil {
-		return Order{}, fmt.Errorf("orders: message %s is not an order: %w", m.ID, err)
-	}
+// validate refuses an order that can never be reserved.
+func (o Order) validate() error {
 	if o.ID == "" || o.SKU == "" || o.Qty <= 0 {
-		return Order{}, fmt.Errorf("orders: message %s: an order needs an id, a sku and a positive qty", m.ID)
+		return fmt.Errorf("orders: order %q: an order needs an id, a sku and a positive qty", o.ID)
 	}
-	return o, nil
+	return nil
 }
 
 // newHandler builds the function: recover, tracing, logging, timeout and
-// retry around a reservation that runs once per order.
+// retry around a reservation that runs once per order. The order is the
+// payload — the SQS body, the SNS message, the Pub/Sub message's data, the
+// EventBridge detail — decoded by function.Consume on every platform; a
+// body that is not an order is a permanent *function.DecodeError.
 func newHandler(inv *inventory, store state.Store, logger *slog.Logger) function.Handler {
 	once := idempotency.NewGuard(store, idempotency.WithLogger(logger))
-	reserve := trigger.Queue(func(ctx context.Context, m trigger.Message) error {
-		o, err := decodeOrder(m)
-		if err != nil {
+	reserve := function.Consume(func(ctx context.Context, o Order) error {
+		if err := o.validate(); err != nil {
 			return function.Permanent(err) // poison message: acknowledged
 		}
 		// Keyed by the order id, not the delivery id: a producer's retried
@@ -76,11 +73,13 @@ func newHandler(inv *inventory, store state.Store, logger *slog.Logger) function
 		// the payload, so a reused id with other content is refused
 		// (idempotency.ErrPayloadMismatch, permanent).
 		content := []byte(o.SKU + "\x00" + strconv.Itoa(o.Qty))
-		_, err = once.Do(ctx, o.ID, content, func(ctx context.Context) ([]byte, error) {
+		_, err := once.Do(ctx, o.ID, content, func(ctx context.Context) ([]byte, error) {
 			if err := inv.reserve(o.SKU, o.Qty); err != nil {
 				return nil, err // redelivered
 			}
-			middleware.Logger(ctx).InfoContext(ctx, "reserved", slog.String("order", o.ID), slog.Int("qty", o.Qty))
+			m, _ := payload.FromContext(ctx)
+			middleware.Logger(ctx).InfoContext(ctx, "reserved", slog.String("order", o.ID), slog.Int("qty", o.Qty),
+				slog.String("message", m.ID), slog.Int("attempt", m.Attempt))
 			return nil, nil
 		})
 		return err
