@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
 )
 
 // gate is the response writer of one request. It records whether the
@@ -98,9 +100,25 @@ func (g *gate) answer(p *Problem) bool {
 	return true
 }
 
+// request is what serving one request needs, allocated at once: its
+// gate, and room for the delivery of a single event and its outcome.
+type request struct {
+	g   gate
+	dl  Delivery
+	ev  [1]event.Event
+	out [1]Outcome
+}
+
+// single returns the request's delivery of one event.
+func (rq *request) single() *Delivery {
+	rq.dl.Events = rq.ev[:]
+	return &rq.dl
+}
+
 // enter registers a request with the door, for the shutdown's 503.
-func (d *Door) enter(w http.ResponseWriter) *gate {
-	g := &gate{w: w}
+func (d *Door) enter(w http.ResponseWriter) *request {
+	rq := &request{g: gate{w: w}}
+	g := &rq.g
 	d.mu.Lock()
 	expired := d.expired
 	if !expired {
@@ -110,7 +128,7 @@ func (d *Door) enter(w http.ResponseWriter) *gate {
 	if expired {
 		g.answer(shuttingDown())
 	}
-	return g
+	return rq
 }
 
 // leave unregisters a request when ServeHTTP returns.

@@ -111,11 +111,12 @@ func (d *Door) stopWithin(ctx context.Context) error {
 func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.serveHTTP(w, r, false) }
 
 func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool) {
-	g := d.enter(w)
+	rq := d.enter(w)
+	g := &rq.g
 	defer d.leave(g)
 	if !ownServer && d.s.ReadTimeout > 0 {
 		// Mounted in another server: bound the rest of the request here.
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d.s.ReadTimeout))
+		setReadDeadline(w, time.Now().Add(d.s.ReadTimeout))
 	}
 	if headerBytes(r) > d.s.MaxHeaderBytes {
 		d.refuse(g, r, newProblem(http.StatusRequestHeaderFieldsTooLarge, ErrHeadersTooLarge,
@@ -139,7 +140,7 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 			return
 		}
 		if dl != nil {
-			d.serveDelivery(g, r, dl, ModeNone, d.p.Codec)
+			d.serveDelivery(rq, r, dl, ModeNone, d.p.Codec)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -163,16 +164,16 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 		}
 		switch mode {
 		case ModeBinary:
-			dl := &Delivery{Events: make([]event.Event, 1)}
+			dl := rq.single()
 			if p := readBinary(r, d.s.MaxBodyBytes, ct, &dl.Events[0], &d.sources); p != nil {
 				d.refuse(g, r, p)
 				return
 			}
-			d.serveDelivery(g, r, dl, ModeBinary, nil)
+			d.serveDelivery(rq, r, dl, ModeBinary, nil)
 			return
 		case ModeStructured:
 			b, p := readBody(r, d.s.MaxBodyBytes)
-			dl := &Delivery{Events: make([]event.Event, 1)}
+			dl := rq.single()
 			if p == nil {
 				p = decodeStructured(b, &dl.Events[0])
 			}
@@ -180,7 +181,7 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 				d.refuse(g, r, p)
 				return
 			}
-			d.serveDelivery(g, r, dl, ModeStructured, nil)
+			d.serveDelivery(rq, r, dl, ModeStructured, nil)
 			return
 		case ModeBatch:
 			evs, p := decodeBatch(limitBody(r, d.s.MaxBodyBytes), d.s.MaxBatchEvents)
@@ -188,7 +189,7 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 				d.refuse(g, r, p)
 				return
 			}
-			d.serveDelivery(g, r, &Delivery{Events: evs}, ModeBatch, nil)
+			d.serveDelivery(rq, r, &Delivery{Events: evs}, ModeBatch, nil)
 			return
 		}
 		if d.s.HTTP == nil || d.formats&FormatPlain != 0 {
@@ -200,11 +201,11 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 		}
 	}
 	if d.formats&FormatPubSubUnwrapped != 0 && r.Header.Get("X-Goog-Pubsub-Message-Id") != "" {
-		d.serveConverted(g, r, body, unwrappedPush)
+		d.serveConverted(rq, r, body, unwrappedPush)
 		return
 	}
 	if d.formats&FormatScheduler != 0 && r.Header.Get("X-Cloudscheduler") != "" {
-		d.serveConverted(g, r, body, schedulerJob)
+		d.serveConverted(rq, r, body, schedulerJob)
 		return
 	}
 	if d.sniff && r.Method == http.MethodPost && isJSON(r.Header.Get("Content-Type")) {
@@ -217,10 +218,10 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 		}
 		switch kind := sniff(body); {
 		case kind == kindPush && d.formats&FormatPubSubPush != 0:
-			d.serveConverted(g, r, body, wrappedPush)
+			d.serveConverted(rq, r, body, wrappedPush)
 			return
 		case kind == kindLegacy && d.formats&FormatLegacy != 0:
-			d.serveConverted(g, r, body, legacyEvent)
+			d.serveConverted(rq, r, body, legacyEvent)
 			return
 		}
 	}
@@ -229,10 +230,27 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 		return
 	}
 	if d.formats&FormatPlain != 0 {
-		d.serveConverted(g, r, body, plainRequest)
+		d.serveConverted(rq, r, body, plainRequest)
 		return
 	}
 	d.refuse(g, r, noEventProblem(r.Header))
+}
+
+// setReadDeadline sets the read deadline of the connection under w, as
+// http.ResponseController does, without its error value for writers that
+// have none (a test's recorder): this runs on every request.
+func setReadDeadline(w http.ResponseWriter, t time.Time) {
+	for {
+		switch x := w.(type) {
+		case interface{ SetReadDeadline(time.Time) error }:
+			_ = x.SetReadDeadline(t)
+			return
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return
+		}
+	}
 }
 
 // headerBytes is the size of the request line and headers, as net/http
@@ -266,7 +284,8 @@ type converter func(r *http.Request, body []byte, dl *Delivery) *Problem
 
 // serveConverted reads the body, if not yet read, and serves the event
 // conv makes of it.
-func (d *Door) serveConverted(g *gate, r *http.Request, body []byte, conv converter) {
+func (d *Door) serveConverted(rq *request, r *http.Request, body []byte, conv converter) {
+	g := &rq.g
 	if body == nil {
 		var p *Problem
 		if body, p = readBody(r, d.s.MaxBodyBytes); p != nil {
@@ -274,12 +293,13 @@ func (d *Door) serveConverted(g *gate, r *http.Request, body []byte, conv conver
 			return
 		}
 	}
-	dl := &Delivery{Events: make([]event.Event, 1), Native: &Raw{Request: r, Body: body}}
+	dl := rq.single()
+	dl.Native = &Raw{Request: r, Body: body}
 	if p := conv(r, body, dl); p != nil {
 		d.refuse(g, r, p)
 		return
 	}
-	d.serveDelivery(g, r, dl, ModeNone, nil)
+	d.serveDelivery(rq, r, dl, ModeNone, nil)
 }
 
 // webhookHandshake answers the CloudEvents webhook validation request
@@ -367,7 +387,8 @@ func (d *Door) call(ctx context.Context, e event.Event) (*event.Event, error) {
 
 // serveDelivery runs the event handler on every event of dl, in order,
 // stopping at the first retryable failure, and answers.
-func (d *Door) serveDelivery(g *gate, r *http.Request, dl *Delivery, mode Mode, codec Codec) {
+func (d *Door) serveDelivery(rq *request, r *http.Request, dl *Delivery, mode Mode, codec Codec) {
+	g := &rq.g
 	ctx, cancel, deadline := d.requestContext(r)
 	if cancel != nil {
 		defer cancel()
@@ -380,8 +401,7 @@ func (d *Door) serveDelivery(g *gate, r *http.Request, dl *Delivery, mode Mode, 
 		g.WriteHeader(d.noContent)
 		return
 	}
-	var one [1]Outcome
-	outs := one[:0]
+	outs := rq.out[:0]
 	if len(dl.Events) > 1 {
 		outs = make([]Outcome, 0, len(dl.Events))
 	}
