@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/faasport/faasport/adapters/frontdoor"
 	"github.com/faasport/faasport/function"
@@ -97,6 +99,46 @@ func WithReplyOutput(name string) Option { return func(c *config) { c.replyOutpu
 // $FUNCTIONS_CUSTOMHANDLER_PORT, where the host sends its requests.
 func WithAddr(addr string) Option {
 	return func(c *config) { c.door = append(c.door, frontdoor.WithAddr(addr)) }
+}
+
+// WithListener serves on l instead of listening; ListenAndServe closes it.
+func WithListener(l net.Listener) Option {
+	return func(c *config) { c.door = append(c.door, frontdoor.WithListener(l)) }
+}
+
+// WithFunctionName sets function.Invocation.FunctionName for every
+// invocation instead of the name of the function invoked.
+func WithFunctionName(name string) Option {
+	return func(c *config) { c.door = append(c.door, frontdoor.WithFunctionName(name)) }
+}
+
+// WithMaxBodyBytes limits every request body, the host's invocations
+// included; default 100 MiB, Azure Functions' own HTTP request limit.
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) { c.door = append(c.door, frontdoor.WithMaxBodyBytes(n)) }
+}
+
+// WithMaxHeaderBytes limits the request line and headers.
+func WithMaxHeaderBytes(n int) Option {
+	return func(c *config) { c.door = append(c.door, frontdoor.WithMaxHeaderBytes(n)) }
+}
+
+// WithReadTimeout bounds how long a request may take to arrive.
+func WithReadTimeout(d time.Duration) Option {
+	return func(c *config) { c.door = append(c.door, frontdoor.WithReadTimeout(d)) }
+}
+
+// WithTimeout gives every invocation a deadline d after its request
+// arrives. Set it to host.json's functionTimeout: the host gives up on the
+// invocation then.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.door = append(c.door, frontdoor.WithTimeout(d)) }
+}
+
+// WithShutdownTimeout sets the shutdown budget: how long a shutdown waits
+// for invocations in flight.
+func WithShutdownTimeout(d time.Duration) Option {
+	return func(c *config) { c.door = append(c.door, frontdoor.WithShutdownTimeout(d)) }
 }
 
 // WithDoor passes front door options (limits, timeouts, shutdown budget)

@@ -103,6 +103,18 @@ func (c *codec) lookup(name string) *Function {
 	return nil
 }
 
+// forwarded reports whether the host forwards fn's HTTP requests as they
+// are rather than posting them in the Data/Metadata form.
+func (c *codec) forwarded(fn *Function) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.app == nil {
+		return false
+	}
+	ch := c.app.Host.CustomHandler
+	return ch != nil && ch.EnableForwardingHTTPRequest && fn.HTTPOnly()
+}
+
 // Decode recognises the host's readiness probe and its Data/Metadata
 // invocations; everything else (a forwarded HTTP request) falls through.
 func (c *codec) Decode(r *http.Request, body []byte) (*frontdoor.Delivery, error) {
@@ -117,7 +129,7 @@ func (c *codec) Decode(r *http.Request, body []byte) (*frontdoor.Delivery, error
 		return nil, nil
 	}
 	fn := c.lookup(name)
-	if fn == nil && !looksLikeInvocation(body) {
+	if (fn == nil || c.forwarded(fn)) && !looksLikeInvocation(body) {
 		return nil, nil
 	}
 	if !validJSON(body) {
