@@ -23,6 +23,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/cejson"
 	"github.com/faasport/faasport/testing/fntest"
 	"github.com/faasport/faasport/testing/lambdatest"
 )
@@ -487,7 +488,7 @@ func (inv *invocation) webRequest() (func(base string) (*http.Request, error), s
 		return nil, "", err
 	}
 	var e event.Event
-	if err := json.Unmarshal(b, &e); err != nil {
+	if err := cejson.Unmarshal(b, &e); err != nil {
 		return nil, "", fmt.Errorf("faasport: %s: %w", in.Name(), err)
 	}
 	return func(base string) (*http.Request, error) { return binaryRequest(base, e) }, in.Name() + " (binary-mode CloudEvent " + e.Type() + ")", nil

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/cejson"
 )
 
 // testAccount is the AWS account id every native AWS input names.
@@ -145,7 +146,7 @@ func Raw(payload []byte) Input {
 	b := append([]byte(nil), payload...)
 	in := Input{name: "raw payload", lambda: func() ([]byte, error) { return b, nil }}
 	var e event.Event
-	if json.Unmarshal(b, &e) == nil && e.Validate() == nil {
+	if cejson.Unmarshal(b, &e) == nil && e.Validate() == nil {
 		same := func() (event.Event, error) { return e, nil }
 		in.google, in.http = same, same
 	}

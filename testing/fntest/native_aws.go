@@ -529,6 +529,7 @@ func APIGatewayV1(req *http.Request, opts ...InputOption) Input {
 				Protocol:         "HTTP/1.1",
 				Path:             "/test" + p.path,
 				DomainName:       "fntest.execute-api." + testRegion + ".amazonaws.com",
+				DomainPrefix:     "fntest",
 			},
 			Body:            p.body,
 			IsBase64Encoded: p.base64,

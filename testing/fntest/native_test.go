@@ -359,3 +359,33 @@ func TestLambdaResponseErrors(t *testing.T) {
 		})
 	}
 }
+
+func FuzzLambdaResponse(f *testing.F) {
+	f.Add([]byte(`{"statusCode":200,"headers":{"a":"b"},"multiValueHeaders":{"c":["d","e"]},"cookies":["x=1"],"body":"aGk=","isBase64Encoded":true}`))
+	f.Add([]byte(`{"statusCode":0}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		resp, err := fntest.LambdaResponse(payload)
+		if err == nil {
+			require.NotZero(t, resp.StatusCode)
+			_, err = io.ReadAll(resp.Body)
+			require.NoError(t, err)
+		}
+	})
+}
+
+func FuzzRaw(f *testing.F) {
+	f.Add([]byte(`{"specversion":"1.0","id":"1","source":"/s","type":"t"}`))
+	f.Add([]byte(`{"specversion":"1.0","id":"1","source":"/s","type":"t","data_base64":1}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		in := fntest.Raw(payload)
+		b, err := in.Payload(function.PlatformLambda)
+		require.NoError(t, err)
+		require.True(t, bytes.Equal(payload, b), "the payload is sent as it is")
+		if in.On(function.PlatformHTTP) {
+			_, err := in.Payload(function.PlatformHTTP)
+			require.NoError(t, err)
+		}
+	})
+}
