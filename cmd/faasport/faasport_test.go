@@ -116,6 +116,22 @@ func TestInvokeEcho(t *testing.T) {
 	}
 }
 
+func TestInvokePayloadFile(t *testing.T) {
+	bin := echoBinary(t)
+	file := filepath.Join(t.TempDir(), "event.json")
+	require.NoError(t, os.WriteFile(file, []byte(`{"specversion":"1.0","id":"p-1","source":"/cli","type":"com.example.t","data":{"fail":true}}`), 0o600))
+	code, out, errOut := runCmd(t, "invoke", "-quiet", "-payload", file, bin)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "sent: payload "+file)
+	assert.Contains(t, out, "answered: error faasport.RetryableError")
+
+	code, out, errOut = runCmd(t, "invoke", "-quiet", "-platform", "http", "-payload", file, bin, "http", "-method", "POST",
+		"-header", "Content-Type: application/cloudevents+json")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "503 Service Unavailable", "a structured-mode CloudEvent that fails")
+	assert.Contains(t, out, "redelivered: yes")
+}
+
 func TestInvokeShowsFunctionLogs(t *testing.T) {
 	bin := echoBinary(t)
 	code, _, errOut := runCmd(t, "invoke", bin, "queue", "-body", `{"id":"o-9"}`)
