@@ -66,12 +66,11 @@ func WithReplySource(s string) TypedOption { return func(o *typedOptions) { o.re
 func Typed[In, Out any](f func(ctx context.Context, in In) (Out, error), opts ...TypedOption) Handler {
 	o := newTypedOptions(opts)
 	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
-		var in In
-		ctx, err := o.decodeInto(ctx, e, &in)
-		if err != nil {
+		c := new(call[In])
+		if err := o.decodeInto(ctx, e, c); err != nil {
 			return nil, err
 		}
-		out, err := f(ctx, in)
+		out, err := f(&c.Carrier, c.in)
 		if err != nil {
 			return nil, err
 		}
@@ -85,12 +84,11 @@ func Typed[In, Out any](f func(ctx context.Context, in In) (Out, error), opts ..
 func Consume[In any](f func(ctx context.Context, in In) error, opts ...TypedOption) Handler {
 	o := newTypedOptions(opts)
 	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
-		var in In
-		ctx, err := o.decodeInto(ctx, e, &in)
-		if err != nil {
+		c := new(call[In])
+		if err := o.decodeInto(ctx, e, c); err != nil {
 			return nil, err
 		}
-		return nil, f(ctx, in)
+		return nil, f(&c.Carrier, c.in)
 	})
 }
 
@@ -102,21 +100,38 @@ func newTypedOptions(opts []TypedOption) *typedOptions {
 	return o
 }
 
-// decodeInto reads e's payload, decodes it into v and returns ctx carrying
-// the payload's Message.
-func (o *typedOptions) decodeInto(ctx context.Context, e event.Event, v any) (context.Context, error) {
+// call is one typed call: the context that carries the payload's Message
+// and the decoded input, in one allocation.
+type call[In any] struct {
+	payload.Carrier
+	in In
+}
+
+// carrier lets decodeInto reach a call's parts whatever its input type.
+type carrier interface {
+	carrier() *payload.Carrier
+	input() any
+}
+
+func (c *call[In]) carrier() *payload.Carrier { return &c.Carrier }
+func (c *call[In]) input() any                { return &c.in }
+
+// decodeInto reads e's payload, binds c's context to ctx and the payload's
+// Message, and decodes the payload into c's input.
+func (o *typedOptions) decodeInto(ctx context.Context, e event.Event, c carrier) error {
 	attempt := 0
 	if inv, ok := InvocationFromContext(ctx); ok {
 		attempt = inv.Attempt
 	}
-	mctx, data, ct, err := payload.Attach(ctx, e, attempt)
+	v := c.input()
+	data, ct, err := c.carrier().Bind(ctx, e, attempt)
 	if err != nil {
-		return ctx, o.decodeError(e, e.DataContentType(), v, err)
+		return o.decodeError(e, e.DataContentType(), v, err)
 	}
 	if err := o.decode(ct, data, v); err != nil {
-		return ctx, o.decodeError(e, ct, v, err)
+		return o.decodeError(e, ct, v, err)
 	}
-	return mctx, nil
+	return nil
 }
 
 func (o *typedOptions) decodeError(e event.Event, ct string, v any, err error) error {

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -266,71 +266,87 @@ func FromContext(ctx context.Context) (*Message, bool) {
 // Attach reads the payload of e as [Of] does and returns a copy of ctx that
 // carries its Message (see [FromContext]), with the payload's data and
 // content type. attempt is the delivery attempt the platform reported, used
-// where the message does not say (pass 0 if unknown).
-//
-// It is [Of] and [NewContext] in one allocation, for the hot path of typed
-// handlers: for an event that is its own payload, the Message's metadata is
-// read out of e only when [FromContext] first asks for it.
+// where the message does not say (pass 0 if unknown). It is [Of] and
+// [NewContext] in one allocation; see [Carrier] to share even that one.
 func Attach(ctx context.Context, e event.Event, attempt int) (context.Context, []byte, string, error) {
+	c := new(Carrier)
+	data, ct, err := c.Bind(ctx, e, attempt)
+	if err != nil {
+		return ctx, nil, "", err
+	}
+	return c, data, ct, nil
+}
+
+// Carrier is a context that carries the Message of one event, for the hot
+// path of typed handlers: embedded in a value the caller allocates anyway
+// (function.Typed keeps the decoded input beside it), it costs no
+// allocation of its own. For an event that is its own payload, the
+// Message's metadata is read out of the event only when [FromContext]
+// first asks for it.
+//
+// Use a Carrier only after [Carrier.Bind] succeeded, as a context.Context
+// (through its pointer), and do not copy it.
+type Carrier struct {
+	parent  context.Context
+	ec      event.EventContext // of an event that is its own payload, until read
+	data    []byte
+	attempt int
+	m       atomic.Pointer[Message]
+}
+
+// Bind reads the payload of e as [Of] does, makes c a copy of parent that
+// carries its Message, and returns the payload's data and content type.
+// attempt is the delivery attempt the platform reported, used where the
+// message does not say (pass 0 if unknown).
+func (c *Carrier) Bind(parent context.Context, e event.Event, attempt int) ([]byte, string, error) {
 	if e.Context != nil && reader(e.Type()) == nil {
 		data, ct := e.Data(), e.DataContentType()
 		if ct == "" {
 			ct = Sniff(data)
 		}
-		return &lazy{Context: ctx, e: e, attempt: attempt}, data, ct, nil
+		c.parent, c.ec, c.data, c.attempt = parent, e.Context, data, attempt
+		return data, ct, nil
 	}
-	c := &carried{Context: ctx}
-	if err := Read(e, &c.m); err != nil {
-		return ctx, nil, "", err
+	m := new(Message)
+	if err := Read(e, m); err != nil {
+		return nil, "", err
 	}
-	if c.m.Attempt == 0 {
-		c.m.Attempt = attempt
+	if m.Attempt == 0 {
+		m.Attempt = attempt
 	}
-	return c, c.m.Data, c.m.ContentType, nil
+	c.parent = parent
+	c.m.Store(m)
+	return m.Data, m.ContentType, nil
 }
 
-// carried is a context carrying a Message, in one allocation.
-type carried struct {
-	context.Context
-	m Message
-}
+// Deadline returns the parent's deadline.
+func (c *Carrier) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+
+// Done returns the parent's Done channel.
+func (c *Carrier) Done() <-chan struct{} { return c.parent.Done() }
+
+// Err returns the parent's error.
+func (c *Carrier) Err() error { return c.parent.Err() }
 
 // Value returns the Message for this package's key and asks the parent for
 // any other.
-func (c *carried) Value(key any) any {
-	if _, ok := key.(ctxKey); ok {
-		return &c.m
-	}
-	return c.Context.Value(key)
-}
-
-// String names the context for debugging, as the standard library's do.
-func (c *carried) String() string { return fmt.Sprintf("%v.WithValue(payload.Message)", c.Context) }
-
-// lazy is a context carrying the Message of an event that is its own
-// payload, read out of the event when first asked for.
-type lazy struct {
-	context.Context
-	e       event.Event
-	attempt int
-	once    sync.Once
-	m       *Message
-}
-
-// Value returns the Message for this package's key and asks the parent for
-// any other.
-func (c *lazy) Value(key any) any {
+func (c *Carrier) Value(key any) any {
 	if _, ok := key.(ctxKey); !ok {
-		return c.Context.Value(key)
+		return c.parent.Value(key)
 	}
-	c.once.Do(func() {
-		m := new(Message)
-		own(m, c.e)
-		m.Attempt = c.attempt
-		c.m = m
-	})
-	return c.m
+	if m := c.m.Load(); m != nil {
+		return m
+	}
+	// Two first readers may both build the Message; they build the same one,
+	// and every reader gets the one stored first.
+	m := new(Message)
+	own(m, event.Event{Context: c.ec, DataEncoded: c.data})
+	m.Attempt = c.attempt
+	if !c.m.CompareAndSwap(nil, m) {
+		m = c.m.Load()
+	}
+	return m
 }
 
 // String names the context for debugging, as the standard library's do.
-func (c *lazy) String() string { return fmt.Sprintf("%v.WithValue(payload.Message)", c.Context) }
+func (c *Carrier) String() string { return fmt.Sprintf("%v.WithValue(payload.Message)", c.parent) }
