@@ -1,8 +1,12 @@
 package fntest_test
 
 import (
+	"encoding/json"
+	"testing"
+
 	"context"
 	"fmt"
+	"github.com/aws/aws-lambda-go/events"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -69,4 +73,19 @@ func ExampleAPIGatewayV1() {
 	fmt.Println(resp.StatusCode, string(body))
 	// Output:
 	// 201 POST /orders
+}
+
+// Native hands a test the bytes a platform would send, here the DynamoDB
+// Streams record of an insert.
+func ExampleNative() {
+	t := &testing.T{} // in a test, the test's own t
+	b := fntest.Native(t, fntest.DatabaseChange("orders", map[string]any{"id": "o-1"}, map[string]any{"id": "o-1", "qty": 2}, nil), function.PlatformLambda)
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal(b, &ev); err != nil {
+		panic(err)
+	}
+	r := ev.Records[0]
+	fmt.Println(r.EventName, r.EventSourceArn, r.Change.NewImage["qty"].Number())
+	// Output:
+	// INSERT arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2026-01-02T03:04:05.000 2
 }

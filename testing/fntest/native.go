@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -197,6 +198,18 @@ func (in Input) Payload(p function.Platform) ([]byte, error) {
 		return nil, fmt.Errorf("fntest: build %s for %s: %w", in.name, p, err)
 	}
 	return json.MarshalIndent(e, "", "  ")
+}
+
+// Native returns in as platform p receives it (see [Input.Payload]), and
+// fails t if it cannot be built there: a test's way to hand a native event
+// to code of its own (a parser, a recorded fixture, another runtime).
+func Native(t testing.TB, in Input, p function.Platform) []byte {
+	t.Helper()
+	b, err := in.Payload(p)
+	if err != nil {
+		t.Fatalf("fntest: %v", err)
+	}
+	return b
 }
 
 // DatabaseChange is a change to the item with key in table: a DynamoDB
