@@ -78,13 +78,6 @@ func (g *gate) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (g *gate) Unwrap() http.ResponseWriter { return g.w }
 
-// started reports whether the response has begun.
-func (g *gate) started() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.wrote
-}
-
 // answer writes the door's own answer unless the response has begun;
 // afterwards the handler's writes are dropped. It reports whether it wrote.
 func (g *gate) answer(p *Problem) bool {
