@@ -11,10 +11,17 @@
 // Typical use:
 //
 //	h := function.Consume(func(ctx context.Context, o Order) error {
-//		inv := function.FromContext(ctx) // platform, request id, deadline, attempt
-//		return reserve(ctx, inv.RequestID, o)
+//		m, _ := payload.FromContext(ctx) // message id, attributes, attempt, trace
+//		inv := function.FromContext(ctx) // platform, request id, deadline
+//		return reserve(ctx, m.ID, o)
 //	})
 //	adapters.Start(adapters.Events(function.Chain(h, middleware.Default()...)))
+//
+// Typed handlers ([Typed], [Consume]) decode the payload — what the
+// producer sent: an SQS body, an SNS message, a Pub/Sub message's data, an
+// EventBridge detail, a record's value, else the event's own data — not the
+// envelope the platform wraps it in (faasport/payload reads it), and answer
+// synchronous callers with their output in the caller's own shape.
 //
 // Errors returned by a handler steer redelivery: nil means done, a plain error
 // is retryable (the platform redelivers), and an error wrapped with

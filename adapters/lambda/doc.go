@@ -11,7 +11,11 @@
 // [function.Handler] as CloudEvents; docs/aws-events.md has the mapping.
 // Batches run one handler call per record and answer with
 // batchItemFailures, keeping order within FIFO groups, shards and
-// partitions.
+// partitions. A single event's reply goes back in the caller's shape: the
+// reply's data as plain JSON (a Step Functions task, another function,
+// AppSync, Cognito, Lex), a CloudEvent only to a caller that sent one
+// ([ReplyPayload]). A function that EventBridge Scheduler invokes declares
+// it with [WithTrigger].
 //
 // Typical use (adapters.Start does this when AWS_LAMBDA_RUNTIME_API is set):
 //
