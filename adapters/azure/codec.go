@@ -80,7 +80,8 @@ func (n *Native) Meta(name string) json.RawMessage {
 type codec struct {
 	cfg *config
 
-	sources sourceCache
+	sources   sourceCache
+	fnSources sync.Map // function name → event source, for functions with a function.json
 
 	mu  sync.RWMutex
 	app *App // nil when no function.json was found

@@ -220,6 +220,19 @@ func (c *codec) newEvent(id, source, typ, subject string, t time.Time, data []by
 	return event.Event{Context: ec, DataEncoded: data}, nil
 }
 
+// source returns the event source of the function name's events, built
+// once per function: it depends only on the function's bindings.
+func (c *codec) source(name string, build func() string) string {
+	if s, ok := c.fnSources.Load(name); ok {
+		return s.(string)
+	}
+	s := build()
+	if c.lookup(name) != nil {
+		c.fnSources.Store(name, s)
+	}
+	return s
+}
+
 // sourceCache keeps the parsed event sources: one per function and entity,
 // so parsing them is paid once. It is bounded; past the bound, sources are
 // parsed every time.
@@ -299,7 +312,8 @@ func (m *mapper) timer(v json.RawMessage) (event.Event, error) {
 
 func (m *mapper) queue(v json.RawMessage) (event.Event, error) {
 	md := m.md
-	return m.newEvent(str(md.get("Id")), "/storage/queues/"+m.entity("queueName"), TypeQueueMessage, "",
+	source := m.c.source(m.name, func() string { return "/storage/queues/" + m.entity("queueName") })
+	return m.newEvent(str(md.get("Id")), source, TypeQueueMessage, "",
 		timestamp(md.get("InsertionTime")), m.envelope(v, m.metadataJSON()))
 }
 
@@ -313,7 +327,7 @@ func (m *mapper) serviceBus(v json.RawMessage) (event.Event, error) {
 	if subject == "" {
 		subject = str(md.get("Label"))
 	}
-	return m.newEvent(id, m.serviceBusSource(), TypeServiceBusMessage, subject,
+	return m.newEvent(id, m.c.source(m.name, m.serviceBusSource), TypeServiceBusMessage, subject,
 		timestamp(md.get("EnqueuedTimeUtc")), m.envelope(v, m.metadataJSON()))
 }
 
