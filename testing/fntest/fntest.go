@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,23 +32,30 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cloudevents/sdk-go/v2/event"
 
-	"github.com/faasport/faasport/adapters/gcf"
+	"github.com/faasport/faasport/adapters/frontdoor"
 	"github.com/faasport/faasport/adapters/lambda"
-	"github.com/faasport/faasport/adapters/nethttp"
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/testing/adaptertest"
 )
 
-// platforms are the platforms OnEveryPlatform and Serve run on, in order.
+// platforms are the platforms OnEveryPlatform and Serve run on, in order:
+// those of the adapters' conformance harnesses (testing/adaptertest).
 func platforms() []function.Platform {
-	return []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP}
+	var ps []function.Platform
+	for _, h := range adaptertest.Harnesses() {
+		ps = append(ps, h.Platform())
+	}
+	return ps
 }
 
-// cloudFunctionsEnv is the environment of a Cloud Functions deployment.
-func cloudFunctionsEnv(k string) string {
-	if k == "FUNCTION_TARGET" {
-		return "fntest"
+// httpHarness returns the harness of an HTTP-delivered platform.
+func httpHarness(p function.Platform) (adaptertest.HTTPHarness, bool) {
+	for _, h := range adaptertest.Harnesses() {
+		if hh, ok := h.(adaptertest.HTTPHarness); ok && h.Platform() == p {
+			return hh, true
+		}
 	}
-	return ""
+	return nil, false
 }
 
 // Input is one invocation, in the native shape of each platform.
@@ -72,8 +80,10 @@ type Result struct {
 	Reply *event.Event
 	Err   error
 	// Redelivered reports whether the platform would deliver the input
-	// again: a Lambda error or batch item failure, or an HTTP status that
-	// senders retry (5xx, 408, 409, 425, 429).
+	// again: a Lambda error (other than a permanent one a synchronous
+	// caller sees) or batch item failure, or an HTTP status push senders
+	// redeliver — anything but 2xx, the front door's one table
+	// (frontdoor.Redelivered).
 	Redelivered bool
 	// Status is the HTTP status (Cloud Functions, net/http); 0 on Lambda.
 	Status int
@@ -120,17 +130,16 @@ func OnEveryPlatform(t *testing.T, h function.Handler, in Input, check func(t *t
 func Invoke(p function.Platform, h function.Handler, in Input) (Result, error) {
 	rec := &recorder{h: h}
 	var err error
-	switch p {
-	case function.PlatformLambda:
+	hh, isHTTP := httpHarness(p)
+	switch {
+	case p == function.PlatformLambda:
 		err = invokeLambda(rec, in)
-	case function.PlatformCloudFunctions:
-		err = postEvent(rec, in.google, func(h function.Handler) (http.Handler, error) {
-			return gcf.New(gcf.Events(h), gcf.WithGetenv(cloudFunctionsEnv))
-		})
-	case function.PlatformHTTP:
-		err = postEvent(rec, in.http, func(h function.Handler) (http.Handler, error) {
-			return nethttp.New(nethttp.Events(h)), nil
-		})
+	case isHTTP:
+		build := in.http
+		if p == function.PlatformCloudFunctions || p == function.PlatformCloudRun {
+			build = in.google
+		}
+		err = postEvent(rec, build, func(h function.Handler) (http.Handler, error) { return hh.Handler(h, nil) })
 	default:
 		err = fmt.Errorf("unknown platform; use one of %v", platforms())
 	}
@@ -151,7 +160,10 @@ func invokeLambda(rec *recorder, in Input) error {
 	out, err := lambda.New(lambda.Events(rec)).Invoke(ctx, payload)
 	rec.r.Response = out
 	if err != nil {
-		rec.r.Redelivered = true
+		var lerr *lambda.Error
+		// A permanent error reaches a synchronous caller, who sees it;
+		// Lambda redelivers nothing for it.
+		rec.r.Redelivered = !errors.As(err, &lerr) || lerr.Type != lambda.ErrorTypePermanent
 		return nil
 	}
 	var batch events.SQSEventResponse
@@ -183,7 +195,7 @@ func postEvent(rec *recorder, build func() (event.Event, error), serve func(func
 	defer resp.Body.Close()
 	rec.r.Status = resp.StatusCode
 	rec.r.Response, err = io.ReadAll(resp.Body)
-	rec.r.Redelivered = resp.StatusCode >= 300 && function.IsRetryable(function.WithStatus(resp.StatusCode, nil))
+	rec.r.Redelivered = frontdoor.Redelivered(resp.StatusCode)
 	return err
 }
 
@@ -228,16 +240,15 @@ func Serve(t *testing.T, h http.Handler, req *http.Request, check func(t *testin
 		t.Run(string(p), func(t *testing.T) {
 			var resp *http.Response
 			var err error
-			switch p {
-			case function.PlatformLambda:
+			if p == function.PlatformLambda {
 				resp, err = serveLambda(h, req, body)
-			case function.PlatformCloudFunctions:
+			} else if hh, ok := httpHarness(p); ok {
 				var srv http.Handler
-				if srv, err = gcf.New(gcf.HTTP(h), gcf.WithGetenv(cloudFunctionsEnv)); err == nil {
+				if srv, err = hh.Handler(nil, h); err == nil {
 					resp, err = serveHTTP(srv, req, body)
 				}
-			default:
-				resp, err = serveHTTP(nethttp.New(nethttp.HTTP(h)), req, body)
+			} else {
+				err = fmt.Errorf("no harness for platform %s", p)
 			}
 			if err != nil {
 				t.Fatalf("fntest: %s %s on %s: %v", req.Method, req.URL, p, err)
