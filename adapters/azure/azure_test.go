@@ -327,3 +327,36 @@ func TestListenAndServeNeedsThePort(t *testing.T) {
 		azure.WithGetenv(func(string) string { return "" }))
 	require.ErrorIs(t, err, azure.ErrNoPort)
 }
+
+// TestRecognisedWithoutFunctionJSON serves an app with no function.json:
+// every trigger is recognised from its request's shape.
+func TestRecognisedWithoutFunctionJSON(t *testing.T) {
+	rec := &recorder{}
+	h := azuretest.Start(t, appDir, azure.Events(function.HandlerFunc(rec.Handle)), azure.WithApp(&azure.App{}))
+	tests := []struct {
+		fixture, function, typ, source string
+		n                              int
+	}{
+		{"Tick", "Tick", azure.TypeTimerTick, "/timers/Tick", 1},
+		{"Orders-host", "Orders", azure.TypeQueueMessage, "/storage/queues/functions/Orders", 1},
+		{"Payments", "Payments", azure.TypeServiceBusMessage, "/servicebus/functions/Payments", 1},
+		{"Telemetry", "Telemetry", azure.TypeEventHubsEvent, "/eventhubs/telemetry", 2},
+		{"TelemetryOne", "TelemetryOne", azure.TypeEventHubsEvent, "/eventhubs/telemetry", 1},
+		{"Grid-eventgrid", "Grid", "Microsoft.Storage.BlobCreated", "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/photos", 1},
+		{"Uploads", "Uploads", azure.TypeBlobWritten, "/storage/blobs/uploads", 1},
+		{"Changes", "Changes", azure.TypeCosmosDBChange, "/cosmosdb/functions/Changes", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			res, err := h.InvokeRaw(context.Background(), tt.function, fixture(t, tt.fixture))
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, res.Status, "body %s", res.Body)
+			calls := rec.take()
+			require.Len(t, calls, tt.n)
+			for _, c := range calls {
+				assert.Equal(t, tt.typ, c.Event.Type())
+				assert.Equal(t, tt.source, c.Event.Source())
+			}
+		})
+	}
+}

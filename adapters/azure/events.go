@@ -352,8 +352,12 @@ func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 	}
 	source := "/eventhubs/" + hub
 	partition := str(pc["PartitionId"])
-	items, many := array(v)
-	if !many || strings.EqualFold(m.binding.Cardinality, "one") {
+	// A batch has cardinality many, or, where no function.json says, the
+	// per-record …Array metadata; a single event's body may be an array.
+	many := strings.EqualFold(m.binding.Cardinality, "many") ||
+		m.binding.Cardinality == "" && (md.has("SequenceNumberArray") || md.has("OffsetArray"))
+	items, isArray := array(v)
+	if !many || !isArray {
 		return m.eventHubsOne(source, partition, v, m.metadataJSON(), md)
 	}
 	type perRecord struct {
