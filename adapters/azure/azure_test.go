@@ -360,3 +360,59 @@ func TestRecognisedWithoutFunctionJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestReplies(t *testing.T) {
+	echo := func(e event.Event) (*event.Event, error) {
+		r := event.New()
+		r.SetID("r-" + e.ID())
+		r.SetSource("/echo")
+		r.SetType("com.example.echo")
+		if e.Type() == "com.github.faasport.http.request" {
+			_ = r.SetData("text/plain", "got "+string(e.Data()))
+		} else {
+			_ = r.SetData(event.ApplicationJSON, map[string]string{"id": e.ID()})
+		}
+		return &r, nil
+	}
+	ctx := context.Background()
+
+	t.Run("a batch replies with an array", func(t *testing.T) {
+		h := azuretest.Start(t, appDir, azure.Events(function.HandlerFunc((&recorder{answer: echo}).Handle)))
+		res, err := h.InvokeRaw(ctx, "Telemetry", fixture(t, "Telemetry"))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.Status)
+		assert.JSONEq(t, `[{"id":"3:1001"},{"id":"3:1002"}]`, string(res.ReturnValue))
+	})
+	t.Run("WithReplyOutput names the output", func(t *testing.T) {
+		h := azuretest.Start(t, appDir, azure.Events(function.HandlerFunc((&recorder{answer: echo}).Handle)), azure.WithReplyOutput("out"))
+		res, err := h.InvokeRaw(ctx, "Payments", fixture(t, "Payments"))
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"id":"pay-0001"}`, string(res.Outputs["out"]))
+		assert.Equal(t, "null", string(res.ReturnValue))
+	})
+	t.Run("an HTTP trigger served by an event handler", func(t *testing.T) {
+		rec := &recorder{answer: echo}
+		h := azuretest.Start(t, appDir, azure.Events(function.HandlerFunc(rec.Handle)))
+		res, err := h.InvokeRaw(ctx, "Submit", fixture(t, "Submit"))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.Status, "body %s", res.Body)
+		calls := rec.take()
+		require.Len(t, calls, 1)
+		assert.Equal(t, "com.github.faasport.http.request", calls[0].Event.Type())
+		assert.Equal(t, "/api/submit/42", calls[0].Event.Source())
+		assert.Equal(t, res.InvocationID, calls[0].Event.ID())
+		assert.Equal(t, function.TriggerHTTP, calls[0].Inv.Trigger)
+		var out azure.HTTPResponse
+		require.NoError(t, json.Unmarshal(res.Outputs["res"], &out))
+		assert.Equal(t, "200", out.StatusCode)
+		assert.Equal(t, `got {"title":"hello"}`, out.Body)
+		assert.Equal(t, "text/plain", out.Headers["Content-Type"])
+	})
+	t.Run("a panicking HTTP handler fails the invocation", func(t *testing.T) {
+		h := azuretest.Start(t, appDir, azure.HTTP(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret") })))
+		res, err := h.InvokeRaw(ctx, "Submit", fixture(t, "Submit"))
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusInternalServerError, res.Status)
+		assert.NotContains(t, string(res.Body), "secret")
+	})
+}
