@@ -199,7 +199,7 @@ func New(opts ...Option) (*frontdoor.Door, error) {
 // metadata fills in what the request says of the invocation: the function
 // (the path the host posted to), the invocation id and the trace context.
 func metadata(r *http.Request, inv *function.Invocation) {
-	if id := r.Header.Get(HeaderInvocationID); id != "" && inv.RequestID == "" {
+	if id := r.Header.Get(HeaderInvocationID); id != "" {
 		inv.RequestID = id
 	}
 	if tp := r.Header.Get("Traceparent"); tp != "" {

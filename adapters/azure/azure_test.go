@@ -416,3 +416,21 @@ func TestReplies(t *testing.T) {
 		assert.NotContains(t, string(res.Body), "secret")
 	})
 }
+
+// TestForwardedRequestAsEvent serves a forwarded HTTP request with only an
+// event handler: it becomes an event whose invocation carries the host's
+// invocation id.
+func TestForwardedRequestAsEvent(t *testing.T) {
+	rec := &recorder{}
+	h := azuretest.Start(t, appDir, azure.Events(function.HandlerFunc(rec.Handle)))
+	r, _ := http.NewRequest(http.MethodPost, "http://localhost:7071/api/hello/you", strings.NewReader("hi"))
+	resp, err := h.HTTP(context.Background(), "Hello", r)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	calls := rec.take()
+	require.Len(t, calls, 1)
+	assert.Equal(t, "hi", string(calls[0].Event.Data()))
+	assert.Len(t, calls[0].Inv.RequestID, 36, "the invocation id, a GUID")
+	assert.NotEqual(t, calls[0].Event.ID(), calls[0].Inv.RequestID)
+}
