@@ -60,8 +60,9 @@
 //
 //	outcome                          answer
 //	nil                              200 with the reply, 204 without one
-//	function.Permanent, DecodeError  200, acknowledged; an application/problem+json
-//	                                 body says why (WithPermanentStatus gives
+//	                                 (Profile.NoContentStatus: 200 on Cloud Functions)
+//	function.Permanent, DecodeError, 200, acknowledged; an application/problem+json
+//	an invalid reply event           body says why (WithPermanentStatus gives
 //	                                 synchronous callers a 4xx instead)
 //	retryable                        its own 5xx/429 (function.HTTPStatus), else
 //	                                 503; Retry-After when function.RetryAfter set one

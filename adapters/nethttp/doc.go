@@ -1,6 +1,8 @@
 // Package nethttp serves faasport handlers over plain net/http: in a
 // container (Knative, Cloud Run, OpenFaaS), behind any HTTP load balancer,
-// or on a laptop.
+// or on a laptop. It is a thin profile over the shared HTTP front door
+// (adapters/frontdoor), which adapters/gcf and adapters/azure share, so the
+// same request gets the same answer on every HTTP platform.
 //
 // Typical use:
 //
@@ -18,47 +20,59 @@
 // headers, data in the body), structured mode (application/cloudevents+json)
 // and batch mode (application/cloudevents-batch+json). Only CloudEvents 1.0
 // and the JSON event format are read. A reply event is written back in the
-// mode the request came in; no reply answers 204 No Content.
+// mode the request came in; no reply answers 204 No Content. The CloudEvents
+// webhook handshake (OPTIONS with WebHook-Request-Origin) is answered.
+//
+// Pub/Sub push requests (unwrapped ones by their x-goog-pubsub-* headers)
+// and Cloud Scheduler HTTP targets (X-CloudScheduler headers) are events
+// too; so are wrapped Pub/Sub push bodies and Functions Framework legacy
+// events when no HTTP handler is served, since then nothing can be
+// confused. Without an HTTP handler, any other request becomes a
+// com.github.faasport.http.request event whose data is the body, and the
+// caller gets the reply's data back with its datacontenttype — a caller
+// that sent no CloudEvent never gets one.
 //
 // A batch is handled one event at a time, in order. The first event that
 // fails with a retryable error stops the batch: the answer is 503 (or the
 // error's own 5xx/429 status) so the sender redelivers the whole batch, and
 // the events before it are seen again, so make their effects idempotent
-// (faasport/idempotency). Events that fail permanently are logged and the
-// batch goes on; then the answer is the first failure's status with a
-// problem body listing every failed event, and the replies of the others are
-// not sent. A batch with no failure answers 200 with a batch of the replies,
-// or 204 if there are none.
+// (faasport/idempotency). Events that fail permanently are listed in the
+// answer and acknowledged with the rest.
 //
 // # HTTP
 //
-// Requests carrying no event go to the [net/http.Handler] given with [HTTP];
-// without one they are answered 400. A panicking HTTP handler is answered
-// 500 and the server keeps serving.
+// Requests carrying no event go to the [net/http.Handler] given with [HTTP].
+// A panicking HTTP handler is answered 500 without the headers it had set,
+// or, if it had begun its response, its connection is aborted; the server
+// keeps serving.
 //
 // # Errors
 //
 // Every error response is an RFC 9457 problem (application/problem+json)
-// whose detail says what was wrong, never a stack trace. A handler error is
-// answered with [function.HTTPStatus]: retryable errors 503 with Retry-After
-// when [function.RetryAfter] set a delay, permanent errors their own 4xx
-// status or 422, a missed deadline 504, a panic 500. Only an error that
-// carries a 4xx status ([function.WithStatus], [function.DecodeError]) has
-// its text in the detail; other errors are logged, not shown. Requests the adapter cannot
-// read are answered 400 (malformed event, missing attribute, a specversion
-// other than 1.0), 413 (body over [WithMaxBodyBytes], default 6 MiB) or 415
-// (an event format other than JSON).
+// whose detail says what was wrong, never a stack trace. Outcomes are
+// answered by the front door's one table ([frontdoor.Judge]): retryable
+// errors 503 (or their own 5xx/429) with Retry-After when
+// [function.RetryAfter] set a delay, a missed deadline 504, a panic 500; a
+// permanent error, a decode error of a typed handler and an invalid reply
+// answer 200 with a problem body, so push senders (Pub/Sub, Eventarc,
+// Knative, SNS) do not redeliver a poison event for ever —
+// [WithPermanentStatus] gives synchronous callers a 4xx instead. Requests
+// the adapter cannot read are answered 400, 408 (not received within the
+// read deadline), 413 (body over [WithMaxBodyBytes], or a batch over
+// [WithMaxBatchEvents]), 415 (an event format other than JSON) or 431
+// (headers over [WithMaxHeaderBytes]).
 //
 // Every invocation finds a [function.Invocation] in its context, with the
 // platform [function.PlatformHTTP], the X-Request-Id header (else the event
 // id) as request id, the deadline set by [WithTimeout], the traceparent
-// header as trace header, trigger pubsub for events and http for plain
-// requests, and the *http.Request as Native value. Start hooks
+// header as trace header, and the *http.Request (or, for a converted
+// request, a *frontdoor.Raw) as Native value. Start hooks
 // ([function.Starter]) run before the first invocation; while one fails,
-// requests are answered 503.
+// requests are answered 503. Stop hooks run at shutdown once every handler
+// call has returned.
 //
 // [ReadEvents] and [WriteEvents] are the codec on their own, for other
 // adapters and test kits. Neighbours: faasport/adapters picks this adapter
 // when no serverless platform is detected; faasport/adapters/gcf serves the
-// same handlers through the Functions Framework.
+// same handlers on Cloud Functions and Cloud Run.
 package nethttp
