@@ -84,7 +84,7 @@ func (d *Door) serve(ctx context.Context, l net.Listener) error {
 		return errors.Join(fmt.Errorf("%s: serve on %s: %w", d.p.Name, l.Addr(), err), stopErr)
 	case <-ctx.Done():
 	}
-	d.log.InfoContext(ctx, "shutting down: draining in-flight requests", slog.Duration("budget", d.s.ShutdownTimeout))
+	d.log.InfoContext(ctx, "shutting down: draining in-flight requests", slog.String("budget", d.s.ShutdownTimeout.String()))
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.s.ShutdownTimeout)
 	defer cancel()
 	var errs []error
@@ -320,9 +320,8 @@ func (d *Door) refuse(g *gate, r *http.Request, p *Problem) {
 	if p.RequestID == "" {
 		p.RequestID = headerValue(r.Header, "X-Request-Id")
 	}
-	if p.Status >= 500 {
-		d.log.WarnContext(r.Context(), "request refused", slog.Int("status", p.Status), slog.String("detail", p.Detail))
-	}
+	invoke.LogOutcome(r.Context(), d.log, nil, invoke.OutcomeRefused, nil, 0,
+		slog.String(invoke.KeyPlatform, string(d.platform)), slog.Int(invoke.KeyStatus, p.Status), slog.String("detail", p.Detail))
 	g.answer(p)
 }
 
@@ -379,7 +378,7 @@ func (d *Door) call(ctx context.Context, e event.Event) (*event.Event, error) {
 	d.inflight.Add(1)
 	defer d.inflight.Done()
 	if err := d.lc.Start(ctx); err != nil {
-		d.log.ErrorContext(ctx, "start hook failed; it runs again on the next request", slog.String("error", err.Error()))
+		invoke.LogOutcome(ctx, d.log, &e, invoke.OutcomeStartFailed, err, 0)
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	return invoke.Call(ctx, d.s.Events, e, d.log)
@@ -417,17 +416,21 @@ func (d *Door) serveDelivery(rq *request, r *http.Request, dl *Delivery, mode Mo
 			inv.Attempt = deliveryAttempt(e.DataEncoded)
 		}
 		ectx := function.NewContext(ctx, inv)
+		began := time.Now()
 		reply, err := d.call(ectx, *e)
+		took := time.Since(began)
 		if err == nil && reply != nil {
 			if rerr := checkReply(reply); rerr != nil {
 				// A bug redelivery cannot fix: acknowledged, not sent.
-				d.log.ErrorContext(ectx, "reply event cannot be sent; the event is acknowledged", slog.String("event_id", e.ID()), slog.String("error", rerr.Error()))
 				reply, err = nil, function.Permanent(rerr)
 			}
 		}
 		v := Judge(err, d.s.PermanentStatus)
 		outs = append(outs, Outcome{Event: e, Reply: reply, Err: err, Verdict: v})
-		d.logOutcome(ectx, e, err, v)
+		if o := invoke.OutcomeOf(err); o != invoke.OutcomePanic && !errors.Is(err, ErrStart) {
+			// Panics and start hooks were logged where they happened.
+			invoke.LogOutcome(ectx, d.log, e, o, err, took, slog.Int(invoke.KeyStatus, v.Status))
+		}
 		if v.Redelivered() && v.Class != ClassPermanent {
 			break
 		}
@@ -445,20 +448,6 @@ func (d *Door) serveDelivery(rq *request, r *http.Request, dl *Delivery, mode Mo
 		requestID = inv.RequestID
 	}
 	writeOutcomes(g, mode, len(dl.Events), outs, requestID, d.noContent)
-}
-
-func (d *Door) logOutcome(ctx context.Context, e *event.Event, err error, v Verdict) {
-	switch {
-	case err == nil, v.Class == ClassPanic, errors.Is(err, ErrStart):
-		// nothing, or logged already
-	case v.Class == ClassPermanent:
-		invoke.LogPermanent(ctx, d.log, *e, err)
-	case errors.Is(err, ErrInvalidReply):
-		// logged already
-	default:
-		d.log.WarnContext(ctx, "event handler failed; the sender should redeliver the event",
-			slog.String("event_id", e.ID()), slog.String("event_type", e.Type()), slog.String("error", err.Error()))
-	}
 }
 
 // serveRecorded serves a codec's HTTP request with the HTTP handler and
@@ -490,13 +479,12 @@ func (d *Door) runWeb(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	d.inflight.Add(1)
 	defer d.inflight.Done()
 	if err := d.lc.Start(ctx); err != nil {
-		d.log.ErrorContext(ctx, "start hook failed; it runs again on the next request", slog.String("error", err.Error()))
+		invoke.LogOutcome(ctx, d.log, nil, invoke.OutcomeStartFailed, err, 0)
 		return fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			d.log.ErrorContext(ctx, "HTTP handler panicked", slog.Any("panic", p),
-				slog.String("request_id", inv.RequestID), slog.String("stack", string(debug.Stack())))
+			invoke.LogOutcome(ctx, d.log, nil, invoke.OutcomePanic, nil, 0, slog.Any(invoke.KeyPanic, p), slog.String(invoke.KeyStack, string(debug.Stack())))
 			err = fmt.Errorf("%s: request %q: %w", d.p.Name, inv.RequestID, invoke.ErrPanic)
 		}
 	}()
@@ -519,7 +507,7 @@ func (d *Door) serveWeb(g *gate, r *http.Request, body []byte) {
 	inv := d.invocation(r, nil, nil, deadline, function.TriggerHTTP)
 	ctx = function.NewContext(ctx, inv)
 	if err := d.lc.Start(ctx); err != nil {
-		d.log.ErrorContext(ctx, "start hook failed; it runs again on the next request", slog.String("error", err.Error()))
+		invoke.LogOutcome(ctx, d.log, nil, invoke.OutcomeStartFailed, err, 0)
 		p := newProblem(http.StatusServiceUnavailable, ErrStart, "the function's start hook failed; it is retried on the next request, so retry later")
 		p.RequestID, p.retryAfter = inv.RequestID, time.Second
 		g.answer(p)
@@ -553,8 +541,7 @@ func (d *Door) webPanic(ctx context.Context, g *gate, inv *function.Invocation, 
 	if p == http.ErrAbortHandler {
 		panic(p)
 	}
-	d.log.ErrorContext(ctx, "HTTP handler panicked", slog.Any("panic", p),
-		slog.String("request_id", inv.RequestID), slog.String("stack", string(debug.Stack())))
+	invoke.LogOutcome(ctx, d.log, nil, invoke.OutcomePanic, nil, 0, slog.Any(invoke.KeyPanic, p), slog.String(invoke.KeyStack, string(debug.Stack())))
 	prob := newProblem(http.StatusInternalServerError, invoke.ErrPanic, "the request failed unexpectedly; the function's logs hold the cause")
 	prob.RequestID = inv.RequestID
 	if !g.answer(prob) {

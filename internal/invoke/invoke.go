@@ -1,6 +1,6 @@
 // Package invoke holds what every adapter does around a handler call: panic
-// recovery, cold-start tracking and the log line for acknowledged permanent
-// errors.
+// recovery, cold-start tracking, and the one log schema of outcomes
+// (LogOutcome, documented in docs/logging.md).
 package invoke
 
 import (
@@ -25,7 +25,7 @@ func Call(ctx context.Context, h function.Handler, e event.Event, log *slog.Logg
 	defer func() {
 		if p := recover(); p != nil {
 			if log != nil {
-				log.ErrorContext(ctx, "handler panicked", slog.Any("panic", p), slog.String("event_id", e.ID()), slog.String("stack", string(debug.Stack())))
+				LogOutcome(ctx, log, &e, OutcomePanic, nil, 0, slog.Any(KeyPanic, p), slog.String(KeyStack, string(debug.Stack())))
 			}
 			reply, err = nil, fmt.Errorf("faasport: event %q: %w", e.ID(), ErrPanic)
 		}
@@ -46,12 +46,9 @@ func (c *ColdStart) Next() bool {
 }
 
 // LogPermanent logs an error the adapter acknowledges instead of having the
-// platform redeliver.
+// platform redeliver, in the one schema (LogOutcome).
 func LogPermanent(ctx context.Context, log *slog.Logger, e event.Event, err error) {
-	if log == nil {
-		return
-	}
-	log.WarnContext(ctx, "permanent error: event acknowledged, not retried",
-		slog.String("event_id", e.ID()), slog.String("event_type", e.Type()),
-		slog.String("event_source", e.Source()), slog.String("error", err.Error()))
+	LogOutcome(ctx, log, &e, OutcomePermanent, err, 0)
 }
+
+func isPanic(err error) bool { return errors.Is(err, ErrPanic) }
