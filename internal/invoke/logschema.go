@@ -19,7 +19,7 @@ const (
 	// MsgHandled (DEBUG): the handler succeeded.
 	MsgHandled = "event handled"
 	// MsgPermanent (WARN): a permanent failure, acknowledged.
-	MsgPermanent = "event failed permanently: acknowledged, not redelivered"
+	MsgPermanent = "permanent error: event acknowledged, not redelivered"
 	// MsgRetryable (WARN): a retryable failure; the platform redelivers.
 	MsgRetryable = "event failed: the platform redelivers it"
 	// MsgPanic (ERROR): the handler panicked; retryable. Has a stack.
