@@ -347,3 +347,33 @@ func (s *stopper) Stop(context.Context) error {
 	s.stopped.Store(true)
 	return nil
 }
+
+// An HTTP handler still setting headers when the shutdown budget passes
+// shares no map with the door's 503 (run with -race).
+func TestShutdownBudgetWhileSettingHeaders(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	stop := make(chan struct{})
+	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+				w.Header().Set("X-Progress", fmt.Sprint(i))
+			}
+		}
+	})
+	d := newDoor(t, testProfile(), frontdoor.HTTP(web), frontdoor.WithShutdownTimeout(50*time.Millisecond))
+	l := loopback(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- d.Serve(ctx, l) }()
+	c := rawRequest(t, l.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	defer c.Close()
+	<-entered
+	cancel()
+	assert.Equal(t, http.StatusServiceUnavailable, readStatus(t, c))
+	close(stop)
+	assert.ErrorContains(t, <-served, "answered 503")
+}

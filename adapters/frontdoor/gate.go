@@ -14,22 +14,52 @@ import (
 // gate is the response writer of one request. It records whether the
 // response has begun, so that a panic can still be answered 500 and a
 // shutdown past its budget can answer 503, and it serialises the handler's
-// writes with that 503, which comes from the shutdown's goroutine.
+// writes with that 503, which comes from the shutdown's goroutine. Until
+// the response begins, the handler's headers are kept apart (h), so that
+// the 503 never shares a map with a handler still setting headers.
 type gate struct {
 	w      http.ResponseWriter
 	mu     sync.Mutex
-	wrote  bool // the status line is out (or decided)
-	closed bool // the door answered for the handler; drop its writes
-	done   bool // ServeHTTP returned; w must not be touched
+	h      http.Header // the handler's headers until the response begins
+	wrote  bool        // the status line is out (or decided)
+	closed bool        // the door answered for the handler; drop its writes
+	done   bool        // ServeHTTP returned; w must not be touched
 }
 
-func (g *gate) Header() http.Header { return g.w.Header() }
+func (g *gate) Header() http.Header {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.wrote {
+		if g.closed {
+			return http.Header{} // the door answered; nothing the handler sets matters
+		}
+		return g.w.Header() // trailers are set after the response begins
+	}
+	if g.h == nil {
+		g.h = make(http.Header, 4)
+	}
+	return g.h
+}
+
+// commit moves the handler's headers to the response; g.mu is held.
+func (g *gate) commit() {
+	if g.h != nil {
+		dst := g.w.Header()
+		for k, v := range g.h {
+			dst[k] = v
+		}
+		g.h = nil
+	}
+}
 
 func (g *gate) WriteHeader(code int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed || g.done {
 		return
+	}
+	if !g.wrote {
+		g.commit()
 	}
 	if code >= 200 || code == http.StatusSwitchingProtocols {
 		g.wrote = true
@@ -42,6 +72,9 @@ func (g *gate) Write(b []byte) (int, error) {
 	defer g.mu.Unlock()
 	if g.closed || g.done {
 		return 0, http.ErrHandlerTimeout
+	}
+	if !g.wrote {
+		g.commit()
 	}
 	g.wrote = true
 	return g.w.Write(b)
@@ -59,6 +92,9 @@ func (g *gate) Flush() {
 	if g.closed || g.done {
 		return
 	}
+	if !g.wrote {
+		g.commit()
+	}
 	g.wrote = true
 	_ = http.NewResponseController(g.w).Flush()
 }
@@ -71,6 +107,7 @@ func (g *gate) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if g.closed || g.done {
 		return nil, nil, http.ErrHandlerTimeout
 	}
+	g.commit()
 	g.wrote = true
 	return http.NewResponseController(g.w).Hijack()
 }
@@ -86,7 +123,7 @@ func (g *gate) answer(p *Problem) bool {
 	if g.wrote || g.closed || g.done {
 		return false
 	}
-	clear(g.w.Header())
+	g.h = nil // headers the handler set are not part of the door's answer
 	WriteProblem(g.w, p)
 	_ = http.NewResponseController(g.w).Flush()
 	g.wrote, g.closed = true, true
