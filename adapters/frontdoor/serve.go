@@ -522,7 +522,7 @@ func (d *Door) serveWeb(g *gate, r *http.Request, body []byte) {
 	case body != nil:
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	case r.Body != nil && r.Body != http.NoBody:
-		r.Body = http.MaxBytesReader(g, r.Body, d.s.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(g.w, r.Body, d.s.MaxBodyBytes) // g.w: net/http then closes the connection
 	}
 	d.inflight.Add(1)
 	defer d.inflight.Done()
