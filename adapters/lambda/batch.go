@@ -92,23 +92,30 @@ func (h *Handler) run(ctx context.Context, base *function.Invocation, p *plan) [
 }
 
 // groupUnits returns the indexes of units per group, groups in order of
-// first appearance. Batches usually hold one or a few groups.
+// first appearance, in time linear in the units however many groups there
+// are: one map lookup per unit, and one backing array for every group's
+// indexes.
 func groupUnits(units []unit) [][]int {
-	var keys []string
-	var groups [][]int
+	index := make(map[string]int)
+	of := make([]int, len(units)) // the group of each unit
+	var sizes []int
 	for i := range units {
-		g := -1
-		for k, key := range keys {
-			if key == units[i].group {
-				g = k
-				break
-			}
+		g, ok := index[units[i].group]
+		if !ok {
+			g = len(sizes)
+			index[units[i].group] = g
+			sizes = append(sizes, 0)
 		}
-		if g < 0 {
-			keys = append(keys, units[i].group)
-			groups = append(groups, nil)
-			g = len(groups) - 1
-		}
+		of[i] = g
+		sizes[g]++
+	}
+	groups := make([][]int, len(sizes))
+	backing := make([]int, 0, len(units))
+	for g, n := range sizes {
+		groups[g] = backing[len(backing) : len(backing) : len(backing)+n]
+		backing = backing[:len(backing)+n]
+	}
+	for i, g := range of {
 		groups[g] = append(groups[g], i)
 	}
 	return groups
