@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/testing/adaptertest"
 	"github.com/faasport/faasport/testing/fntest"
 	"github.com/faasport/faasport/trigger"
 )
@@ -82,4 +84,22 @@ func TestServeOnEveryPlatform(t *testing.T) {
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"path":"/orders","q":"1","body":"hello"}`, string(b))
 	})
+}
+
+// OnEveryPlatform runs on the platform of every adapter harness, and
+// reports redelivery from the one answer table.
+func TestEveryHarnessPlatform(t *testing.T) {
+	var seen []function.Platform
+	h := function.HandlerFunc(func(context.Context, event.Event) (*event.Event, error) {
+		return nil, function.Permanent(errors.New("poison"))
+	})
+	fntest.OnEveryPlatform(t, h, fntest.QueueMessage(`{"id":"o-1"}`), func(t *testing.T, r fntest.Result) {
+		seen = append(seen, r.Platform)
+		assert.False(t, r.Redelivered, "a permanent failure is acknowledged on %s (status %d)", r.Platform, r.Status)
+	})
+	var want []function.Platform
+	for _, hh := range adaptertest.Harnesses() {
+		want = append(want, hh.Platform())
+	}
+	assert.Equal(t, want, seen)
 }
