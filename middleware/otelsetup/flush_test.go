@@ -1,10 +1,13 @@
 package otelsetup_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,9 +16,13 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/middleware"
 	"github.com/faasport/faasport/middleware/otelsetup"
+	"github.com/faasport/faasport/middleware/otelsetup/emf"
 )
 
 // logRecords is a slog handler that keeps what it is given.
@@ -252,4 +259,28 @@ func TestOneFlushPerInvocation(t *testing.T) {
 			assert.Equal(t, tt.wantExports, r.exports.Load())
 		})
 	}
+}
+
+// On Lambda, metrics can go to standard output as CloudWatch Embedded
+// Metric Format, with no collector: each invocation's flush writes them.
+func TestMetricsAsEMF(t *testing.T) {
+	var out bytes.Buffer
+	tel := otelsetup.New(otelsetup.WithMetricExporter(emf.New(emf.WithWriter(&out), emf.WithNamespace("orders"))),
+		otelsetup.WithResource(resource.NewSchemaless(semconv.ServiceName("orders-test"))))
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	h := function.Chain(function.HandlerFunc(ok), tel.Middleware(), middleware.Metrics(middleware.MetricsProvider(tel.MeterProvider())))
+	finishers := function.FindFinishers(h)
+
+	runBatch(t, h, finishers, 3)
+	var doc map[string]any
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		require.NoError(t, json.Unmarshal([]byte(line), &doc), "every line is one JSON document")
+		if v, ok := doc["faas.invocations"]; ok {
+			found = true
+			assert.Equal(t, 3.0, v, "the batch's three records, in one flush")
+			assert.Equal(t, "orders-test", doc["service.name"])
+		}
+	}
+	assert.True(t, found, "faas.invocations written: %s", out.String())
 }

@@ -25,11 +25,29 @@
 // On AWS Lambda the process is frozen as soon as the invocation returns, so
 // a batch waiting in memory may be sent minutes later, or never:
 // [Telemetry.Middleware] (outermost, so it flushes the span of the whole
-// invocation) exports everything before returning. Elsewhere it does nothing
-// unless [WithFlushAlways] is set. When the process is asked to stop, the
-// adapters run the chain's stop hooks, and [Telemetry.Middleware]'s hook
-// shuts the providers down, exporting what is left; call [Telemetry.Shutdown]
-// yourself only for providers used outside such a chain.
+// invocation) exports everything before the invocation answers, once per
+// invocation (the adapters call its [function.Finisher] hook after the last
+// record of a batch). Elsewhere it does nothing unless [WithFlushAlways] is
+// set. When the process is asked to stop, the adapters run the chain's stop
+// hooks, and [Telemetry.Middleware]'s hook shuts the providers down,
+// exporting what is left; call [Telemetry.Shutdown] yourself only for
+// providers used outside such a chain.
+//
+// A flush never costs an invocation more than [DefaultFlushTimeout] (see
+// [WithFlushTimeout]), nor runs into the last [DefaultFlushReserve] before
+// its deadline. A collector that refuses or does not answer is reported once
+// through the logger ([WithLogger], default slog.Default()) and then skipped,
+// at no cost, until a back-off (1 s, doubling up to a minute) has passed;
+// its recovery is logged too.
+//
+// On Lambda, metrics need no collector: [WithMetricExporter] with
+// emf.New() (sub-package emf) writes them to standard output in CloudWatch
+// Embedded Metric Format.
+//
+// This package is a module of its own
+// (github.com/faasport/faasport/middleware/otelsetup), so that the OTLP
+// exporters and gRPC stay out of the module graph of functions that do not
+// import it.
 package otelsetup
 
 import (
