@@ -38,7 +38,7 @@ type Door struct {
 	inflight sync.WaitGroup // handler calls, so stop hooks wait for them
 	mu       sync.Mutex
 	expired  bool
-	pending  map[*gate]struct{} // requests that have written nothing yet
+	pending  gate // sentinel of the ring of requests in flight
 }
 
 // New builds a Door for profile p from the user's options. It reads the
@@ -56,7 +56,8 @@ func New(p Profile, opts ...Option) (*Door, error) {
 	if s.Getenv == nil {
 		s.Getenv = os.Getenv
 	}
-	d := &Door{p: p, platform: p.Platform, pending: map[*gate]struct{}{}}
+	d := &Door{p: p, platform: p.Platform}
+	d.pending.prev, d.pending.next = &d.pending, &d.pending
 	if p.Environment != nil {
 		env, err := p.Environment(s.Getenv)
 		if err != nil {

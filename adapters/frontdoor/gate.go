@@ -24,6 +24,8 @@ type gate struct {
 	wrote  bool        // the status line is out (or decided)
 	closed bool        // the door answered for the handler; drop its writes
 	done   bool        // ServeHTTP returned; w must not be touched
+
+	prev, next *gate // the door's ring of requests in flight, under Door.mu
 }
 
 func (g *gate) Header() http.Header {
@@ -152,7 +154,9 @@ func (d *Door) enter(w http.ResponseWriter) *request {
 	d.mu.Lock()
 	expired := d.expired
 	if !expired {
-		d.pending[g] = struct{}{}
+		g.prev, g.next = d.pending.prev, &d.pending
+		d.pending.prev.next = g
+		d.pending.prev = g
 	}
 	d.mu.Unlock()
 	if expired {
@@ -167,7 +171,10 @@ func (d *Door) leave(g *gate) {
 	g.done = true
 	g.mu.Unlock()
 	d.mu.Lock()
-	delete(d.pending, g)
+	if g.next != nil {
+		g.prev.next, g.next.prev = g.next, g.prev
+		g.prev, g.next = nil, nil
+	}
 	d.mu.Unlock()
 }
 
@@ -176,8 +183,8 @@ func (d *Door) leave(g *gate) {
 func (d *Door) expire() int {
 	d.mu.Lock()
 	d.expired = true
-	gates := make([]*gate, 0, len(d.pending))
-	for g := range d.pending {
+	var gates []*gate
+	for g := d.pending.next; g != &d.pending; g = g.next {
 		gates = append(gates, g)
 	}
 	d.mu.Unlock()

@@ -116,9 +116,10 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 	defer d.leave(g)
 	if !ownServer && d.s.ReadTimeout > 0 {
 		// Mounted in another server: bound the rest of the request here.
-		setReadDeadline(w, time.Now().Add(d.s.ReadTimeout))
+		setReadDeadline(w, d.s.ReadTimeout)
 	}
-	if headerBytes(r) > d.s.MaxHeaderBytes {
+	// The door's own server enforces the header limit as it reads.
+	if !ownServer && headerBytes(r) > d.s.MaxHeaderBytes {
 		d.refuse(g, r, newProblem(http.StatusRequestHeaderFieldsTooLarge, ErrHeadersTooLarge,
 			fmt.Sprintf("the request headers are larger than this server's limit of %d bytes; send fewer or shorter headers", d.s.MaxHeaderBytes)))
 		return
@@ -239,11 +240,11 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 // setReadDeadline sets the read deadline of the connection under w, as
 // http.ResponseController does, without its error value for writers that
 // have none (a test's recorder): this runs on every request.
-func setReadDeadline(w http.ResponseWriter, t time.Time) {
+func setReadDeadline(w http.ResponseWriter, d time.Duration) {
 	for {
 		switch x := w.(type) {
 		case interface{ SetReadDeadline(time.Time) error }:
-			_ = x.SetReadDeadline(t)
+			_ = x.SetReadDeadline(time.Now().Add(d))
 			return
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = x.Unwrap()
@@ -418,7 +419,6 @@ func (d *Door) serveDelivery(rq *request, r *http.Request, dl *Delivery, mode Mo
 		ectx := function.NewContext(ctx, inv)
 		began := time.Now()
 		reply, err := d.call(ectx, *e)
-		took := time.Since(began)
 		if err == nil && reply != nil {
 			if rerr := checkReply(reply); rerr != nil {
 				// A bug redelivery cannot fix: acknowledged, not sent.
@@ -427,9 +427,9 @@ func (d *Door) serveDelivery(rq *request, r *http.Request, dl *Delivery, mode Mo
 		}
 		v := Judge(err, d.s.PermanentStatus)
 		outs = append(outs, Outcome{Event: e, Reply: reply, Err: err, Verdict: v})
-		if o := invoke.OutcomeOf(err); o != invoke.OutcomePanic && !errors.Is(err, ErrStart) {
+		if o := invoke.OutcomeOf(err); o != invoke.OutcomePanic && !errors.Is(err, ErrStart) && d.log.Enabled(ectx, o.Level()) {
 			// Panics and start hooks were logged where they happened.
-			invoke.LogOutcome(ectx, d.log, e, o, err, took, slog.Int(invoke.KeyStatus, v.Status))
+			invoke.LogOutcome(ectx, d.log, e, o, err, time.Since(began), slog.Int(invoke.KeyStatus, v.Status))
 		}
 		if v.Redelivered() && v.Class != ClassPermanent {
 			break
