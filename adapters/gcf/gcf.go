@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -141,6 +142,10 @@ func traceHeader(h http.Header) string {
 // requests have drained; call it yourself when you serve a Server some
 // other way.
 func (s *Server) Stop(ctx context.Context) error { return s.door.Stop(ctx) }
+
+// Serve serves on l until ctx ends, then shuts down as [ListenAndServe]
+// describes. It closes l.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error { return s.door.Serve(ctx, l) }
 
 // ListenAndServe serves the function on PORT (default 8080), or on the
 // listener of [WithListener], until ctx ends. Then it stops accepting
