@@ -29,6 +29,12 @@ var (
 	// the other execution's record was left alone. Retryable: the redelivery
 	// is answered from the other execution's record.
 	ErrLeaseLost = errors.New("idempotency: lease taken over by another execution; result not recorded")
+	// ErrLeaseExpired: the lease was taken, but the store answered so late
+	// that less than the minimum lease ([WithMinLease]) was left before the
+	// invocation's deadline, so the handler was not started. Retryable;
+	// HTTP 503. If it happens often, the store is too slow for the
+	// function's timeout: look at its latency or raise the timeout.
+	ErrLeaseExpired = errors.New("idempotency: lease too short to start the handler")
 )
 
 // ReplayedError is the error replayed for a key whose first execution failed

@@ -255,21 +255,15 @@ func TestLease(t *testing.T) {
 		name         string
 		ctx          func() (context.Context, context.CancelFunc)
 		wantUntil    time.Duration // after now
-		wantDeadline time.Duration // handler context deadline after now; 0: none
+		wantDeadline time.Duration // handler context deadline after now
 	}{
 		{
-			name: "invocation deadline plus margin",
+			name: "invocation deadline plus margin; the handler's context ends at the deadline",
 			ctx: func() (context.Context, context.CancelFunc) {
 				return invocation("fn", clk.Now().Add(time.Minute)), func() {}
 			},
-			wantUntil: time.Minute + 7*time.Second,
-		},
-		{
-			name: "deadline in the past still gets the margin",
-			ctx: func() (context.Context, context.CancelFunc) {
-				return invocation("fn", clk.Now().Add(-time.Minute)), func() {}
-			},
-			wantUntil: 7 * time.Second,
+			wantUntil:    time.Minute + 7*time.Second,
+			wantDeadline: time.Minute,
 		},
 		{
 			name:         "no deadline: fallback lease, and the handler gets it as deadline",
@@ -296,15 +290,67 @@ func TestLease(t *testing.T) {
 				assert.Equal(t, clk.Now().Add(tc.wantUntil), r.until.UTC())
 				return nil, nil
 			})
+			began := time.Now()
 			_, err := g.Middleware()(h).Handle(ctx, e)
 			require.NoError(t, err)
 			assert.NotZero(t, sawToken)
-			if tc.wantDeadline > 0 {
-				assert.Equal(t, clk.Now().Add(tc.wantDeadline), sawDeadline.UTC())
-			}
+			// The fake clock stands still; the context's deadline is real
+			// time, so it lies between began+d and now+d.
+			assert.False(t, sawDeadline.Before(began.Add(tc.wantDeadline)), "deadline %v", sawDeadline)
+			assert.False(t, sawDeadline.After(time.Now().Add(tc.wantDeadline)), "deadline %v", sawDeadline)
 			r, item := recordAt(t, store, key)
 			assert.Equal(t, statusCompleted, r.status)
 			assert.Equal(t, clk.Now().Add(DefaultExpiry), item.ExpiresAt.UTC(), "completed records expire after the expiry")
+		})
+	}
+}
+
+// TestLeaseTooShort: a lease that leaves less than the minimum before the
+// invocation's deadline once taken (a slow store, or a delivery already
+// past its deadline) never starts the handler; the record is released so
+// the redelivery runs at once.
+func TestLeaseTooShort(t *testing.T) {
+	cases := []struct {
+		name     string
+		deadline time.Duration // after the clock's now, when the delivery starts
+		latency  time.Duration // the store's answer to the lease write
+		minLease time.Duration
+		wantRun  bool
+	}{
+		{name: "deadline already past", deadline: -time.Minute, minLease: DefaultMinLease},
+		{name: "store answers after the deadline", deadline: time.Second, latency: 2 * time.Second, minLease: DefaultMinLease},
+		{name: "store answers with less than the minimum left", deadline: 3 * time.Second, latency: 2500 * time.Millisecond, minLease: time.Second},
+		{name: "store answers with the minimum left", deadline: 3 * time.Second, latency: 2 * time.Second, minLease: time.Second, wantRun: true},
+		{name: "fast store", deadline: time.Second, minLease: DefaultMinLease, wantRun: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			mem := memstate.New(memstate.WithClock(clk.Now))
+			store := &slowLeaseStore{Store: mem, clk: clk, latency: tc.latency}
+			h := &echo{}
+			g := NewGuard(store, WithClock(clk.Now), WithLeaseMargin(time.Second), WithMinLease(tc.minLease), quiet())
+			e := newEvent(t, "src", "1", "x")
+			ctx := invocation("fn", clk.Now().Add(tc.deadline))
+			key := eventKeyOf(t, g, ctx, e)
+			_, err := g.Middleware()(h).Handle(ctx, e)
+			if tc.wantRun {
+				require.NoError(t, err)
+				assert.Equal(t, int64(1), h.runs.Load())
+				return
+			}
+			require.ErrorIs(t, err, ErrLeaseExpired)
+			assert.True(t, function.IsRetryable(err))
+			assert.Equal(t, http.StatusServiceUnavailable, function.HTTPStatus(err))
+			assert.Zero(t, h.runs.Load(), "the handler must not start on a lease that cannot cover it")
+			_, err = mem.Get(context.Background(), key)
+			require.ErrorIs(t, err, state.ErrNotFound, "the lease is released for the redelivery")
+
+			// The redelivery, with a fresh deadline and a fast store, runs.
+			store.latency = 0
+			_, err = g.Middleware()(h).Handle(invocation("fn", clk.Now().Add(time.Minute)), e)
+			require.NoError(t, err)
+			assert.Equal(t, int64(1), h.runs.Load())
 		})
 	}
 }
@@ -419,7 +465,7 @@ func TestStoreFailsAfterTheWork(t *testing.T) {
 		store.down.Store(true) // the store goes down while the handler runs
 		return nil, nil
 	})
-	g := NewGuard(store, WithFallbackLease(50*time.Millisecond), WithLeaseMargin(0), quiet())
+	g := NewGuard(store, WithFallbackLease(50*time.Millisecond), WithLeaseMargin(0), WithMinLease(time.Millisecond), quiet())
 	g.o.writeTimeout = 10 * time.Millisecond
 	_, err := g.Middleware()(h).Handle(context.Background(), newEvent(t, "src", "1", "x"))
 	assert.NoError(t, err, "the work is done: an error would only make the platform run it again")

@@ -73,8 +73,10 @@ func deadline(ctx context.Context) time.Time {
 }
 
 // acquire takes the lease on key, or returns the final record that answers
-// this duplicate. Without a known deadline the execution's context gets the
-// fallback lease as its deadline.
+// this duplicate. The execution's context ends at the invocation's deadline
+// (or, without one, the fallback lease's end), so the work it runs stops
+// before its lease does; work that would start with less than the minimum
+// lease left (WithMinLease) is not started at all.
 func (g *Guard) acquire(ctx context.Context, key string, hash []byte) (*execution, *record, error) {
 	now := g.o.now()
 	if r := g.cache.get(key, now); r != nil {
@@ -85,28 +87,27 @@ func (g *Guard) acquire(ctx context.Context, key string, hash []byte) (*executio
 	}
 
 	dl := deadline(ctx)
-	fallback := dl.IsZero()
-	if fallback {
+	if dl.IsZero() {
 		dl = now.Add(g.o.fallback)
 	}
 	// run is the context the guarded work runs in: it carries the fencing
-	// token and, without a deadline of its own, the fallback lease's.
-	run := func(token uint64) *execution {
+	// token and ends at dl, measured from the Guard's clock.
+	run := func(token uint64, now time.Time) *execution {
 		ex := &execution{ctx: ctx, cancel: func() {}}
-		if fallback {
-			ex.ctx, ex.cancel = context.WithDeadline(ctx, dl)
+		if cd, ok := ctx.Deadline(); !ok || !g.o.realClock || cd.After(dl) {
+			ex.ctx, ex.cancel = context.WithTimeout(ctx, dl.Sub(now))
 		}
 		if token != 0 {
 			ex.ctx = context.WithValue(ex.ctx, tokenKey{}, token)
 		}
 		return ex
 	}
-	if dl.Before(now) {
-		// Already past the deadline (the platform is about to stop us): the
-		// lease still covers the margin, it never has no end.
-		dl = now
-	}
+	// The lease ends a margin after dl; it never has no end, even when the
+	// platform is about to stop us.
 	until := dl.Add(g.o.margin)
+	if dl.Before(now) {
+		until = now.Add(g.o.margin)
+	}
 
 	rec := &record{status: statusInProgress, token: nextToken(0, now), hash: hash, until: until}
 	opts := state.PutOptions{IfAbsent: true, TTL: until.Sub(now) + g.o.expiry}
@@ -114,8 +115,19 @@ func (g *Guard) acquire(ctx context.Context, key string, hash []byte) (*executio
 	for try := 0; ; try++ {
 		version, err := g.store.Put(ctx, key, rec.encode(), opts)
 		if err == nil {
-			ex := run(rec.token)
-			ex.lease = lease{key: key, version: version, token: rec.token, hash: hash, until: rec.until}
+			l := lease{key: key, version: version, token: rec.token, hash: hash, until: rec.until}
+			// A slow store may answer when little or nothing of the lease
+			// is left (another execution may even have taken it over):
+			// starting the work then would risk running it twice.
+			now = g.o.now()
+			if left := dl.Sub(now); left < g.o.minLease {
+				g.release(ctx, l)
+				return nil, nil, function.Retryable(function.WithStatus(http.StatusServiceUnavailable,
+					fmt.Errorf("idempotency: key %q: %w: %v left of the invocation after taking the lease, %v needed",
+						key, ErrLeaseExpired, max(left, 0).Round(time.Millisecond), g.o.minLease)))
+			}
+			ex := run(rec.token, now)
+			ex.lease = l
 			return ex, nil, nil
 		}
 		var ce *state.ConflictError
@@ -153,15 +165,20 @@ func (g *Guard) acquire(ctx context.Context, key string, hash []byte) (*executio
 			return nil, nil, function.Retryable(function.WithStatus(http.StatusServiceUnavailable,
 				fmt.Errorf("idempotency: decode record %q: %w: %w", key, ErrStore, err)))
 		}
-		if err := checkHash(key, r, hash); err != nil {
-			return nil, nil, err
+		now = g.o.now()
+		expired := !r.final() && !now.Before(r.until)
+		// An expired lease is taken over whatever payload its owner had:
+		// that owner never finished, so there is no result to protect.
+		if !expired {
+			if err := checkHash(key, r, hash); err != nil {
+				return nil, nil, err
+			}
 		}
 		if r.final() {
 			g.cache.put(key, r)
 			return nil, r, nil
 		}
-		now = g.o.now()
-		if !now.Before(r.until) {
+		if expired {
 			// The owner's lease ended (it crashed or timed out): take the
 			// record over, only if it is still the same stale record.
 			rec.token = nextToken(r.token, now)
@@ -215,11 +232,11 @@ func (g *Guard) inProgress(key string, remaining time.Duration) error {
 
 // storeFailed fails closed (a retryable error) or, with WithFailOpen, lets
 // the work run without a record.
-func (g *Guard) storeFailed(ctx context.Context, run func(uint64) *execution, key string, hash []byte, what string, err error) (*execution, *record, error) {
+func (g *Guard) storeFailed(ctx context.Context, run func(uint64, time.Time) *execution, key string, hash []byte, what string, err error) (*execution, *record, error) {
 	if g.o.failOpen {
 		g.o.logger.ErrorContext(ctx, "idempotency: store failed; running WITHOUT idempotency (fail open): duplicates of this key may run again",
 			slog.String("key", key), slog.String("error", err.Error()))
-		ex := run(0)
+		ex := run(0, g.o.now())
 		ex.lease = lease{key: key, hash: hash}
 		return ex, nil, nil
 	}

@@ -78,6 +78,22 @@ func (s noCurrentStore) Put(ctx context.Context, key string, value []byte, o sta
 	return v, err
 }
 
+// slowLeaseStore answers IfAbsent writes latency late, by the fake clock:
+// the write is applied at once, its answer arrives later.
+type slowLeaseStore struct {
+	state.Store
+	clk     *clock
+	latency time.Duration
+}
+
+func (s *slowLeaseStore) Put(ctx context.Context, key string, value []byte, o state.PutOptions) (string, error) {
+	v, err := s.Store.Put(ctx, key, value, o)
+	if o.IfAbsent {
+		s.clk.Add(s.latency)
+	}
+	return v, err
+}
+
 // failingStore fails every call while down is set.
 type failingStore struct {
 	state.Store
@@ -155,3 +171,6 @@ func recordAt(t *testing.T, store state.Store, key string) (*record, state.Item)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// quiet is a logger for tests that provoke loud logs on purpose.
+func quiet() Option { return WithLogger(discardLogger()) }

@@ -14,6 +14,7 @@ type Option func(*options)
 
 type options struct {
 	now            func() time.Time
+	realClock      bool // now is time.Now: context deadlines compare with its times
 	logger         *slog.Logger
 	prefix         string
 	prefixSet      bool
@@ -25,6 +26,7 @@ type options struct {
 	requireKey     bool
 	expiry         time.Duration
 	margin         time.Duration
+	minLease       time.Duration
 	fallback       time.Duration
 	permanent      bool
 	wait           bool
@@ -44,6 +46,7 @@ const (
 	DefaultExpiry        = time.Hour
 	DefaultLeaseMargin   = 5 * time.Second
 	DefaultFallbackLease = 5 * time.Minute
+	DefaultMinLease      = 100 * time.Millisecond
 	DefaultPollInterval  = 200 * time.Millisecond
 	DefaultReplayHeader  = "Idempotent-Replayed"
 	// HeaderKey is the request header that carries an HTTP request's
@@ -54,6 +57,8 @@ const (
 func newOptions(opts []Option) options {
 	o := options{
 		now:          time.Now,
+		realClock:    true,
+		minLease:     DefaultMinLease,
 		expiry:       DefaultExpiry,
 		margin:       DefaultLeaseMargin,
 		fallback:     DefaultFallbackLease,
@@ -82,7 +87,7 @@ func newOptions(opts []Option) options {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {
-			o.now = now
+			o.now, o.realClock = now, false
 		}
 	}
 }
@@ -163,6 +168,21 @@ func WithLeaseMargin(d time.Duration) Option {
 	return func(o *options) {
 		if d >= 0 {
 			o.margin = d
+		}
+	}
+}
+
+// WithMinLease sets the least time an execution must have left before the
+// invocation's deadline, once its lease is taken, for the handler to start
+// (default [DefaultMinLease]). A slow store can answer the lease write when
+// the lease is almost over, or already over and taken by a redelivery;
+// running the handler then could repeat its effects, so it is not run: the
+// lease is released and a retryable error wrapping [ErrLeaseExpired] makes
+// the platform redeliver. Set it to about the time the handler needs.
+func WithMinLease(d time.Duration) Option {
+	return func(o *options) {
+		if d >= 0 {
+			o.minLease = d
 		}
 	}
 }

@@ -3,7 +3,7 @@
 //
 // Typical use:
 //
-//	client := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+//	client := redisstate.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
 //	store := redisstate.New(client, redisstate.WithPrefix("orders/"))
 //	v, err := store.Put(ctx, "job/42", []byte("running"), state.PutOptions{IfAbsent: true, TTL: time.Minute})
 //
@@ -32,10 +32,12 @@
 // Writes and deletes are sent once: go-redis does not resend them after a
 // network error, because the first attempt may have run, and a second
 // would fail its own condition, or undo a newer write by someone else; the
-// caller gets the error and decides. Set ContextTimeoutEnabled in the
-// client's options so a context deadline also bounds a call already on the
-// wire; whatever the client reports, an error from a call whose context
-// ended matches ctx.Err() with errors.Is.
+// caller gets the error and decides. Build the client with [NewClient]
+// (or set ContextTimeoutEnabled in its options yourself): go-redis's default
+// lets a call already on the wire outlast its context by up to ReadTimeout,
+// so a slow server could hold a function past its deadline. Whatever the
+// client reports, an error from a call whose context ended matches
+// ctx.Err() with errors.Is.
 //
 // Neighbours: state (the contract), state/memstate, state/dynamostate,
 // state/pgstate, testing/statetest.
@@ -88,6 +90,18 @@ func WithClock(now func() time.Time) Option {
 			s.ownClock = true
 		}
 	}
+}
+
+// NewClient returns redis.NewClient(o) with ContextTimeoutEnabled set, so
+// that a context's deadline or cancellation also ends a call already waiting
+// for the server's answer, not only one waiting for a connection. o is not
+// modified. Use it, or set the option yourself, for every client a Store
+// uses; for Cluster, Sentinel and Ring clients set
+// ContextTimeoutEnabled in their options.
+func NewClient(o *redis.Options) *redis.Client {
+	c := *o
+	c.ContextTimeoutEnabled = true
+	return redis.NewClient(&c)
 }
 
 // New returns a Store that keeps its items in client's database.

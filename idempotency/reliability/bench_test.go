@@ -1,4 +1,4 @@
-package idempotency
+package reliability_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/idempotency"
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/memstate"
@@ -34,7 +35,7 @@ func BenchmarkIdempotency(b *testing.B) {
 	for _, s := range stores {
 		b.Run(s.name, func(b *testing.B) {
 			store := s.store(b)
-			mw := New(store, WithKeyPrefix(uniquePrefix()))(h)
+			mw := idempotency.New(store, idempotency.WithKeyPrefix(uniquePrefix()))(h)
 			ctx := context.Background()
 			e := newEvent(b, "bench", "0", map[string]string{"order": "o-1"})
 			b.Run("first", func(b *testing.B) {
@@ -71,7 +72,7 @@ func BenchmarkRedisSetNX(b *testing.B) {
 	value := make([]byte, 64)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if err := c.SetNX(ctx, prefix+strconv.Itoa(i), value, DefaultExpiry).Err(); err != nil {
+		if err := c.SetNX(ctx, prefix+strconv.Itoa(i), value, idempotency.DefaultExpiry).Err(); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -87,7 +88,7 @@ func BenchmarkRedisSetNX(b *testing.B) {
 func BenchmarkRedisFirstVsSetNX(b *testing.B) {
 	c := redisClient(b, testenv.RedisAddr(b), nil)
 	store := redisstate.New(c)
-	mw := New(store, WithKeyPrefix(uniquePrefix()))(function.HandlerFunc(
+	mw := idempotency.New(store, idempotency.WithKeyPrefix(uniquePrefix()))(function.HandlerFunc(
 		func(ctx context.Context, e event.Event) (*event.Event, error) { return nil, nil }))
 	ctx := context.Background()
 	e := newEvent(b, "bench", "0", map[string]string{"order": "o-1"})
@@ -101,14 +102,14 @@ func BenchmarkRedisFirstVsSetNX(b *testing.B) {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
-		if err := c.SetNX(ctx, prefix+"nx/"+strconv.Itoa(i), value, DefaultExpiry).Err(); err != nil {
+		if err := c.SetNX(ctx, prefix+"nx/"+strconv.Itoa(i), value, idempotency.DefaultExpiry).Err(); err != nil {
 			b.Fatal(err)
 		}
 		t2 := time.Now()
 		k := prefix + "put/" + strconv.Itoa(i)
-		v, err := store.Put(ctx, k, value, state.PutOptions{IfAbsent: true, TTL: DefaultExpiry})
+		v, err := store.Put(ctx, k, value, state.PutOptions{IfAbsent: true, TTL: idempotency.DefaultExpiry})
 		if err == nil {
-			_, err = store.Put(ctx, k, value, state.PutOptions{IfVersion: v, TTL: DefaultExpiry})
+			_, err = store.Put(ctx, k, value, state.PutOptions{IfVersion: v, TTL: idempotency.DefaultExpiry})
 		}
 		if err != nil {
 			b.Fatal(err)

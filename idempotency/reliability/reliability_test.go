@@ -1,11 +1,10 @@
-package idempotency
+package reliability_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,69 +14,23 @@ import (
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/redis/go-redis/v9"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/idempotency"
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
-	"github.com/faasport/faasport/state/memstate"
 	"github.com/faasport/faasport/state/redisstate"
 )
-
-// backend makes a store on one real server; it skips when the server's
-// variable is unset.
-type backend struct {
-	name  string
-	store func(t *testing.T) state.Store
-}
-
-func backends() []backend {
-	return append([]backend{
-		{name: "memstate", store: func(*testing.T) state.Store { return memstate.New() }},
-		{name: "redis", store: func(t *testing.T) state.Store { return redisstate.New(redisClient(t, testenv.RedisAddr(t), nil)) }},
-	}, moreBackends()...)
-}
-
-// forEachBackend runs f on every backend, with a key prefix of its own.
-func forEachBackend(t *testing.T, f func(t *testing.T, store state.Store, prefix Option)) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			f(t, b.store(t), WithKeyPrefix(uniquePrefix()))
-		})
-	}
-}
-
-func uniquePrefix() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return "faasport-idem-test/" + hex.EncodeToString(b[:]) + "/"
-}
-
-func redisClient(t testing.TB, addr string, o *redis.Options) *redis.Client {
-	t.Helper()
-	if o == nil {
-		o = &redis.Options{PoolSize: 64}
-	}
-	o.Addr = addr
-	c := redis.NewClient(o)
-	t.Cleanup(func() { _ = c.Close() })
-	require.NoError(t, c.Ping(context.Background()).Err(), "ping Redis at %s", addr)
-	return c
-}
-
-// quiet is a logger for tests that provoke loud logs on purpose.
-func quiet() Option { return WithLogger(discardLogger()) }
 
 // TestReliabilityDuplicates: 1,000 concurrent deliveries over 100 keys (10
 // duplicates each) run the handler exactly 100 times; every duplicate gets
 // the stored reply or ErrInProgress, and redelivering those loses nothing.
 func TestReliabilityDuplicates(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, store state.Store, prefix Option) {
+	forEachBackend(t, func(t *testing.T, store state.Store, prefix idempotency.Option) {
 		const keys, dups = 100, 10
 		var execs [keys]atomic.Int64
 		var replies sync.Map // key index -> nonce of the executing delivery's reply
@@ -94,7 +47,7 @@ func TestReliabilityDuplicates(t *testing.T) {
 			r.SetExtension("nonce", nonce)
 			return &r, nil
 		})
-		mw := New(store, prefix, quiet())(h)
+		mw := idempotency.New(store, prefix, quiet())(h)
 
 		type result struct {
 			key   int
@@ -123,7 +76,7 @@ func TestReliabilityDuplicates(t *testing.T) {
 		var inProgress int
 		for _, r := range results {
 			if r.err != nil {
-				require.ErrorIs(t, r.err, ErrInProgress, "a duplicate gets the stored reply or ErrInProgress")
+				require.ErrorIs(t, r.err, idempotency.ErrInProgress, "a duplicate gets the stored reply or ErrInProgress")
 				assert.True(t, function.IsRetryable(r.err))
 				inProgress++
 				continue
@@ -141,6 +94,7 @@ func TestReliabilityDuplicates(t *testing.T) {
 			}
 			reply := redeliver(t, mw, newEvent(t, "orders", strconv.Itoa(r.key), map[string]int{"k": r.key}))
 			want, _ := replies.Load(r.key)
+			require.NotNil(t, reply)
 			assert.Equal(t, want, reply.Extensions()["nonce"])
 		}
 		for k := range keys {
@@ -150,20 +104,22 @@ func TestReliabilityDuplicates(t *testing.T) {
 }
 
 // redeliver delivers e until it gets no ErrInProgress, as a platform would.
+// It reports with t.Error, so goroutines may call it.
 func redeliver(t *testing.T, h function.Handler, e event.Event) *event.Event {
-	t.Helper()
 	for range 1000 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		r, err := h.Handle(ctx, e)
 		cancel()
-		if errors.Is(err, ErrInProgress) {
+		if errors.Is(err, idempotency.ErrInProgress) {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		require.NoError(t, err)
+		if !assert.NoError(t, err) {
+			return nil
+		}
 		return r
 	}
-	t.Fatalf("event %s stayed in progress", e.ID())
+	t.Errorf("event %s stayed in progress", e.ID())
 	return nil
 }
 
@@ -171,8 +127,9 @@ func redeliver(t *testing.T, h function.Handler, e event.Event) *event.Event {
 // killed it); after its lease expires exactly one redelivery runs, and the
 // stalled execution's late completion is rejected by fencing.
 func TestReliabilityCrash(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, store state.Store, prefix Option) {
-		g := NewGuard(store, prefix, WithLeaseMargin(100*time.Millisecond), quiet())
+	forEachBackend(t, func(t *testing.T, backend state.Store, prefix idempotency.Option) {
+		store := &countingStore{Store: backend}
+		g := idempotency.NewGuard(store, prefix, idempotency.WithLeaseMargin(100*time.Millisecond), quiet())
 		entered, stuck := make(chan struct{}), make(chan struct{})
 		var runs atomic.Int64
 		h := function.HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
@@ -190,23 +147,23 @@ func TestReliabilityCrash(t *testing.T) {
 		})
 		mw := g.Middleware()(h)
 		e := newEvent(t, "orders", "crash-1", map[string]string{"id": "o-1"})
-		key := eventKeyOf(t, g, context.Background(), e)
 
 		first := make(chan error, 1)
 		go func() {
-			// The platform gives this invocation 200 ms.
-			ctx := function.NewContext(context.Background(), &function.Invocation{Deadline: time.Now().Add(200 * time.Millisecond)})
+			// The platform gives this invocation 300 ms.
+			ctx := function.NewContext(context.Background(), &function.Invocation{Deadline: time.Now().Add(300 * time.Millisecond)})
 			_, err := mw.Handle(ctx, e)
 			first <- err
 		}()
 		<-entered
+		key := store.lastKey() // the lease write's
 
 		// Five redeliveries race, each retrying on ErrInProgress until the
 		// lease has expired; exactly one of them runs the handler.
 		replies := make([]*event.Event, 5)
 		var wg sync.WaitGroup
 		for i := range replies {
-			wg.Go(func() { replies[i] = redeliverT(t, mw, e) })
+			wg.Go(func() { replies[i] = redeliver(t, mw, e) })
 		}
 		wg.Wait()
 		assert.Equal(t, int64(2), runs.Load(), "the first execution and exactly one redelivery")
@@ -214,50 +171,27 @@ func TestReliabilityCrash(t *testing.T) {
 			require.NotNil(t, r)
 			assert.Equal(t, int32(2), r.Extensions()["run"])
 		}
-		item, err := store.Get(context.Background(), key)
+		item, err := backend.Get(context.Background(), key)
 		require.NoError(t, err)
 
 		close(stuck)
 		err = <-first
-		require.ErrorIs(t, err, ErrLeaseLost, "the stalled execution's late completion is rejected")
-		after, err := store.Get(context.Background(), key)
+		require.ErrorIs(t, err, idempotency.ErrLeaseLost, "the stalled execution's late completion is rejected")
+		after, err := backend.Get(context.Background(), key)
 		require.NoError(t, err)
 		assert.Equal(t, item.Version, after.Version, "the new owner's record is untouched")
-		r := redeliverT(t, mw, e)
+		r := redeliver(t, mw, e)
+		require.NotNil(t, r)
 		assert.Equal(t, int32(2), r.Extensions()["run"])
 	})
-}
-
-// redeliverT is redeliver for use inside goroutines: it reports with
-// t.Error, not t.Fatal.
-func redeliverT(t *testing.T, h function.Handler, e event.Event) *event.Event {
-	for range 1000 {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		r, err := h.Handle(ctx, e)
-		cancel()
-		if errors.Is(err, ErrInProgress) {
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		if !assert.NoError(t, err) {
-			return nil
-		}
-		return r
-	}
-	t.Errorf("event %s stayed in progress", e.ID())
-	return nil
 }
 
 // TestReliabilityRedisOutage: Redis goes away in the middle of a run (a
 // toxiproxy in front of it stops). Deliveries fail with retryable errors,
 // no key's handler runs twice, and processing resumes when Redis is back.
 func TestReliabilityRedisOutage(t *testing.T) {
-	upstream := testenv.RedisAddr(t)
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
-	proxy := toxiproxy.NewProxy(srv, "redis-idempotency", "127.0.0.1:0", upstream)
-	require.NoError(t, proxy.Start())
-	t.Cleanup(proxy.Stop)
-	client := redisClient(t, proxy.Listen, &redis.Options{
+	p := startProxy(t, testenv.RedisAddr(t))
+	client := redisClient(t, p.Addr, &redis.Options{
 		PoolSize: 16, MaxRetries: 1, DialTimeout: 300 * time.Millisecond,
 		ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond,
 	})
@@ -271,27 +205,24 @@ func TestReliabilityRedisOutage(t *testing.T) {
 		time.Sleep(time.Millisecond)
 		return nil, nil
 	})
-	mw := New(store, WithKeyPrefix(uniquePrefix()), WithLeaseMargin(100*time.Millisecond), quiet())(h)
+	mw := idempotency.New(store, idempotency.WithKeyPrefix(uniquePrefix()), idempotency.WithLeaseMargin(100*time.Millisecond), quiet())(h)
 
 	var done [keys]atomic.Bool
-	var completed, storeErrs, inProgress atomic.Int64
+	var completed, storeErrs, inProgress, tooLate atomic.Int64
 	outage := make(chan struct{})
-	var down atomic.Bool
 	go func() {
 		// Take Redis away once a third of the keys are done, for a while.
 		for completed.Load() < keys/3 {
 			time.Sleep(time.Millisecond)
 		}
-		down.Store(true)
 		t0 := time.Now()
-		proxy.Stop()
+		p.p.Stop()
 		defer func() { t.Logf("outage %v, completed %d at restart", time.Since(t0), completed.Load()) }()
 		for storeErrs.Load() < 20 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		time.Sleep(200 * time.Millisecond)
-		down.Store(false)
-		if err := proxy.Start(); err != nil {
+		if err := p.p.Start(); err != nil {
 			t.Errorf("restart proxy: %v", err)
 		}
 		close(outage)
@@ -306,17 +237,20 @@ func TestReliabilityRedisOutage(t *testing.T) {
 					if done[k].Load() {
 						continue
 					}
-					ctx := function.NewContext(context.Background(), &function.Invocation{Deadline: time.Now().Add(200 * time.Millisecond)})
+					ctx := function.NewContext(context.Background(), &function.Invocation{Deadline: time.Now().Add(time.Second)})
 					_, err := mw.Handle(ctx, newEvent(t, "orders", strconv.Itoa(k), "x"))
 					switch {
 					case err == nil:
 						done[k].Store(true)
 						completed.Add(1)
-					case errors.Is(err, ErrStore):
+					case errors.Is(err, idempotency.ErrStore):
 						storeErrs.Add(1)
 						assert.True(t, function.IsRetryable(err), "store failures are retryable: %v", err)
-					case errors.Is(err, ErrInProgress):
+					case errors.Is(err, idempotency.ErrInProgress):
 						inProgress.Add(1)
+					case errors.Is(err, idempotency.ErrLeaseExpired):
+						tooLate.Add(1)
+						assert.True(t, function.IsRetryable(err), "%v", err)
 					default:
 						t.Errorf("unexpected error for key %d: %v", k, err)
 					}
@@ -326,7 +260,7 @@ func TestReliabilityRedisOutage(t *testing.T) {
 	}
 	wg.Wait()
 	<-outage
-	t.Logf("store errors %d, in progress %d", storeErrs.Load(), inProgress.Load())
+	t.Logf("store errors %d, in progress %d, lease too short %d", storeErrs.Load(), inProgress.Load(), tooLate.Load())
 	assert.Positive(t, storeErrs.Load(), "the outage must have been seen")
 	require.Equal(t, int64(keys), completed.Load(), "processing resumes after the outage")
 	for k := range keys {
@@ -334,16 +268,39 @@ func TestReliabilityRedisOutage(t *testing.T) {
 	}
 }
 
+type response struct {
+	code   int
+	header http.Header
+	body   string
+}
+
+func do(t *testing.T, srv *httptest.Server, key, body string) response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/orders", strings.NewReader(body))
+	if !assert.NoError(t, err) {
+		return response{}
+	}
+	req.Header.Set(idempotency.HeaderKey, key)
+	res, err := srv.Client().Do(req)
+	if !assert.NoError(t, err) {
+		return response{}
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	assert.NoError(t, err)
+	return response{code: res.StatusCode, header: res.Header, body: string(b)}
+}
+
 // TestReliabilityHTTP: same key and body replays, same key and another body
 // gets 422, concurrent requests with one key get one 2xx and 409s.
 func TestReliabilityHTTP(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, store state.Store, prefix Option) {
+	forEachBackend(t, func(t *testing.T, store state.Store, prefix idempotency.Option) {
 		const concurrent = 20
 		entered, release := make(chan struct{}), make(chan struct{})
 		var runs atomic.Int64
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			n := runs.Add(1)
-			if r.Header.Get(HeaderKey) == "slow" {
+			if r.Header.Get(idempotency.HeaderKey) == "slow" {
 				close(entered)
 				<-release
 			}
@@ -351,28 +308,28 @@ func TestReliabilityHTTP(t *testing.T) {
 			w.WriteHeader(http.StatusCreated)
 			_, _ = fmt.Fprintf(w, `{"order":%d}`, n)
 		})
-		srv := httptest.NewServer(HTTP(store, prefix, quiet())(h))
+		srv := httptest.NewServer(idempotency.HTTP(store, prefix, quiet())(h))
 		defer srv.Close()
 
-		first := do(t, srv, "POST", "/orders", "k-1", `{"sku":"a"}`)
+		first := do(t, srv, "k-1", `{"sku":"a"}`)
 		require.Equal(t, http.StatusCreated, first.code)
-		again := do(t, srv, "POST", "/orders", "k-1", `{"sku":"a"}`)
+		again := do(t, srv, "k-1", `{"sku":"a"}`)
 		assert.Equal(t, http.StatusCreated, again.code)
 		assert.Equal(t, first.body, again.body)
 		assert.Equal(t, first.header.Get("Location"), again.header.Get("Location"))
-		assert.Equal(t, "true", again.header.Get(DefaultReplayHeader))
-		other := do(t, srv, "POST", "/orders", "k-1", `{"sku":"b"}`)
+		assert.Equal(t, "true", again.header.Get(idempotency.DefaultReplayHeader))
+		other := do(t, srv, "k-1", `{"sku":"b"}`)
 		assert.Equal(t, http.StatusUnprocessableEntity, other.code)
 		assert.Equal(t, int64(1), runs.Load())
 
 		slow := make(chan response)
-		go func() { slow <- do(t, srv, "POST", "/orders", "slow", `{"sku":"c"}`) }()
+		go func() { slow <- do(t, srv, "slow", `{"sku":"c"}`) }()
 		<-entered
 		codes := make([]int, concurrent)
 		var wg sync.WaitGroup
 		for i := range codes {
 			wg.Go(func() {
-				r := do(t, srv, "POST", "/orders", "slow", `{"sku":"c"}`)
+				r := do(t, srv, "slow", `{"sku":"c"}`)
 				codes[i] = r.code
 				if r.code == http.StatusConflict {
 					assert.NotEmpty(t, r.header.Get("Retry-After"))
@@ -398,8 +355,27 @@ func TestReliabilityHTTP(t *testing.T) {
 // a failed condition, 2 where it cannot (dynalite does not return it).
 func TestRoundTripsBackends(t *testing.T) {
 	wantDuplicate := map[string]int64{"memstate": 1, "redis": 1, "postgres": 1, "dynamodb": 2}
-	forEachBackend(t, func(t *testing.T, store state.Store, prefix Option) {
+	forEachBackend(t, func(t *testing.T, backend state.Store, prefix idempotency.Option) {
 		name := t.Name()[strings.LastIndex(t.Name(), "/")+1:]
-		assertRoundTrips(t, &countingStore{Store: store}, []Option{prefix}, 2, wantDuplicate[name])
+		store := &countingStore{Store: backend}
+		var runs atomic.Int64
+		h := function.HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
+			runs.Add(1)
+			r := event.New()
+			r.SetID("reply")
+			r.SetSource("test")
+			r.SetType("reply")
+			return &r, nil
+		})
+		mw := idempotency.New(store, prefix)(h)
+		e := newEvent(t, "src", t.Name(), "x")
+		first, err := mw.Handle(context.Background(), e)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), store.calls.Swap(0), "first execution")
+		dup, err := mw.Handle(context.Background(), e)
+		require.NoError(t, err)
+		assert.Equal(t, wantDuplicate[name], store.calls.Load(), "duplicate")
+		assert.Equal(t, first.String(), dup.String())
+		assert.Equal(t, int64(1), runs.Load())
 	})
 }

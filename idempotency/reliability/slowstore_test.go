@@ -1,0 +1,145 @@
+package reliability_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/idempotency"
+	"github.com/faasport/faasport/internal/testenv"
+	"github.com/faasport/faasport/state/redisstate"
+)
+
+// TestReliabilitySlowStore: Redis answers a share of the connections later
+// than a whole lease (toxiproxy latency). Two deliveries of each key race,
+// and every delivery that does not complete is redelivered, as a platform
+// would. A handler that honours its context (its effect happens only while
+// the context lives) has its effect exactly once per key: a lease answered
+// too late never starts the handler, and the handler's context ends before
+// its lease does. It holds with go-redis's default options, where a call
+// already on the wire ignores the context, and with a client that honours
+// contexts (redisstate.NewClient).
+func TestReliabilitySlowStore(t *testing.T) {
+	const (
+		keys     = 100
+		timeout  = time.Second            // each invocation's deadline
+		margin   = 200 * time.Millisecond // lease = deadline + margin
+		latency  = 1500 * time.Millisecond
+		slowConn = 0.2 // share of connections with the latency
+	)
+	clients := []struct {
+		name   string
+		client func(addr string) *redis.Client
+	}{
+		{"go-redis defaults", func(addr string) *redis.Client {
+			return redis.NewClient(&redis.Options{Addr: addr, PoolSize: 32})
+		}},
+		{"redisstate.NewClient", func(addr string) *redis.Client {
+			return redisstate.NewClient(&redis.Options{Addr: addr, PoolSize: 32})
+		}},
+	}
+	for _, tc := range clients {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startProxy(t, testenv.RedisAddr(t))
+			c := tc.client(p.Addr)
+			t.Cleanup(func() { _ = c.Close() })
+			require.NoError(t, c.Ping(context.Background()).Err())
+			p.latency(t, latency, slowConn)
+
+			var effects [keys]atomic.Int64
+			var late atomic.Int64 // handler runs whose context ended before the effect
+			h := function.HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
+				k, _ := strconv.Atoi(e.ID())
+				time.Sleep(10 * time.Millisecond) // the work
+				if err := ctx.Err(); err != nil {
+					late.Add(1)
+					return nil, err // honour the context: no effect after it ends
+				}
+				effects[k].Add(1)
+				return nil, nil
+			})
+			mw := idempotency.New(redisstate.New(c), idempotency.WithKeyPrefix(uniquePrefix()),
+				idempotency.WithLeaseMargin(margin), quiet())(h)
+
+			var done [keys]atomic.Bool
+			var completed atomic.Int64
+			outcomes := map[string]*atomic.Int64{}
+			for _, o := range []string{"ok", "in progress", "lease expired", "store", "lease lost", "handler context"} {
+				outcomes[o] = new(atomic.Int64)
+			}
+			stop := time.Now().Add(3 * time.Minute)
+			var wg sync.WaitGroup
+			const workers = 16 // two per key: deliveries of a key race
+			for w := range workers {
+				wg.Go(func() {
+					for time.Now().Before(stop) && completed.Load() < keys {
+						for k := w % (workers / 2); k < keys; k += workers / 2 {
+							if done[k].Load() {
+								continue
+							}
+							ctx, cancel := context.WithTimeout(context.Background(), timeout)
+							ctx = function.NewContext(ctx, &function.Invocation{Deadline: time.Now().Add(timeout)})
+							_, err := mw.Handle(ctx, newEvent(t, "orders", strconv.Itoa(k), map[string]int{"k": k}))
+							cancel()
+							switch {
+							case err == nil:
+								outcomes["ok"].Add(1)
+								if !done[k].Swap(true) {
+									completed.Add(1)
+								}
+							case errors.Is(err, idempotency.ErrInProgress):
+								outcomes["in progress"].Add(1)
+							case errors.Is(err, idempotency.ErrLeaseExpired):
+								outcomes["lease expired"].Add(1)
+							case errors.Is(err, idempotency.ErrStore):
+								outcomes["store"].Add(1)
+							case errors.Is(err, idempotency.ErrLeaseLost):
+								outcomes["lease lost"].Add(1)
+							case errors.Is(err, context.DeadlineExceeded):
+								outcomes["handler context"].Add(1)
+							default:
+								t.Errorf("key %d: unexpected error: %v", k, err)
+							}
+							if err != nil {
+								assert.True(t, function.IsRetryable(err), "key %d: %v", k, err)
+							}
+						}
+					}
+				})
+			}
+			wg.Wait()
+			p.clear()
+
+			var dups, lost int
+			for k := range keys {
+				switch n := effects[k].Load(); {
+				case n > 1:
+					dups++
+				case n == 0:
+					lost++
+				}
+			}
+			var summary []any
+			for _, o := range []string{"ok", "in progress", "lease expired", "store", "lease lost", "handler context"} {
+				summary = append(summary, o, outcomes[o].Load())
+			}
+			t.Logf("%d keys, %v latency on %.0f%% of connections: %d keys with duplicate effects, %d without effect; late handler runs %d; outcomes %v",
+				keys, latency, slowConn*100, dups, lost, late.Load(), summary)
+			require.Equal(t, int64(keys), completed.Load(), "every key completes in the end")
+			assert.Zero(t, dups, "keys whose effect happened twice")
+			assert.Zero(t, lost, "keys whose effect never happened")
+			assert.Positive(t, outcomes["lease expired"].Load()+outcomes["store"].Load(),
+				"the latency must have delayed some lease past its end")
+		})
+	}
+}
