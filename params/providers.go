@@ -103,3 +103,27 @@ func noVersion(kind string, ref Ref) error {
 	}
 	return nil
 }
+
+// Fallback returns a [Provider] that asks each of ps in turn and answers
+// with the first that has the value: an error wrapping [ErrNotFound] moves
+// on to the next, any other error is returned. Use it to let an
+// environment variable override a mounted file, or a development default
+// stand in for both:
+//
+//	params.Fallback(params.Env(""), params.Dir("/secrets"), params.Static(devDefaults))
+func Fallback(ps ...Provider) Provider {
+	return ProviderFunc(func(ctx context.Context, ref Ref) (string, string, error) {
+		var errs []error
+		for _, p := range ps {
+			v, ver, err := p.Fetch(ctx, ref)
+			if err == nil {
+				return v, ver, nil
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return "", "", err
+			}
+			errs = append(errs, err)
+		}
+		return "", "", fmt.Errorf("no provider has %s: %w", ref, errors.Join(append(errs, ErrNotFound)...))
+	})
+}

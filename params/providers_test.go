@@ -2,6 +2,7 @@ package params_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -106,4 +107,36 @@ func TestStatic(t *testing.T) {
 	assert.Equal(t, "1", v)
 	_, _, err = p.Fetch(context.Background(), params.Ref{Name: "b"})
 	require.ErrorIs(t, err, params.ErrNotFound)
+}
+
+func TestFallback(t *testing.T) {
+	t.Setenv("ONLY_ENV", "from-env")
+	boom := errors.New("store down")
+	failing := params.ProviderFunc(func(context.Context, params.Ref) (string, string, error) { return "", "", boom })
+	p := params.Fallback(params.Env(""), params.Files(fstest.MapFS{"only-file": {Data: []byte("from-file")}, "ONLY_ENV": {Data: []byte("shadowed")}}), params.Static(map[string]string{"dev": "default"}))
+	tests := []struct {
+		name    string
+		p       params.Provider
+		ref     string
+		want    string
+		wantErr error
+	}{
+		{"first wins", p, "ONLY_ENV", "from-env", nil},
+		{"second", p, "only-file", "from-file", nil},
+		{"last", p, "dev", "default", nil},
+		{"none", p, "nope", "", params.ErrNotFound},
+		{"other errors stop", params.Fallback(failing, params.Static(map[string]string{"k": "v"})), "k", "", boom},
+		{"empty", params.Fallback(), "k", "", params.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, _, err := tt.p.Fetch(context.Background(), params.Ref{Name: tt.ref})
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, v)
+		})
+	}
 }
