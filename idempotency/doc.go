@@ -13,8 +13,13 @@
 //
 // # Keys
 //
-// An event's key is its CloudEvents source and id (the spec's uniqueness
-// rule), or what [WithEventKey] or [WithKeyField] derive; an HTTP request's
+// An event's key is its source and id: for a broker message (an SQS, SNS,
+// Pub/Sub, Kinesis, Kafka or MQ delivery; see package payload) the queue or
+// topic and the broker's message id, else the CloudEvent's source and id
+// (the spec's uniqueness rule); or what [WithEventKey] or [WithKeyField]
+// derive. Payloads are validated on the payload the producer sent, never on
+// the broker's envelope, whose receipt handle and receive count change with
+// every redelivery; an HTTP request's
 // key is its Idempotency-Key header (scoped to method and path), or what
 // [WithRequestKey] or [WithKeyField] derive. Store keys are
 // "idempotency/<function name>/" (see [WithKeyPrefix]) followed by the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/internal/cejson"
+	"github.com/faasport/faasport/payload"
 	"github.com/faasport/faasport/state"
 )
 
@@ -42,7 +43,9 @@ func (h *eventHandler) Unwrap() function.Handler { return h.next }
 
 func (h *eventHandler) Handle(ctx context.Context, e event.Event) (*event.Event, error) {
 	g := h.g
-	material, ok, err := g.eventKey(ctx, e)
+	var msg payload.Message
+	data := eventPayload(e, &msg)
+	material, ok, err := g.eventKey(ctx, e, &msg, data)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +59,7 @@ func (h *eventHandler) Handle(ctx context.Context, e event.Event) (*event.Event,
 		return h.next.Handle(ctx, e)
 	}
 	key := storeKey(g.o.namespace(function.FromContext(ctx).FunctionName), material)
-	ex, final, err := g.acquire(ctx, key, g.o.payloadHash(e.Data()))
+	ex, final, err := g.acquire(ctx, key, g.o.payloadHash(data))
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +93,23 @@ func (h *eventHandler) Handle(ctx context.Context, e event.Event) (*event.Event,
 	return reply, nil
 }
 
-// eventKey returns the key material of e: source and id by default.
-func (g *Guard) eventKey(ctx context.Context, e event.Event) (material []byte, ok bool, err error) {
+// eventPayload returns what the producer sent in e (see package payload):
+// a broker message's body, not its envelope, whose receipt handle and
+// receive count change with every delivery. m gets the message's metadata;
+// an envelope that cannot be read leaves m with the event's own id and
+// source and makes the whole data the payload.
+func eventPayload(e event.Event, m *payload.Message) []byte {
+	if payload.Enveloped(e.Type()) && payload.Read(e, m) == nil {
+		return m.Data
+	}
+	*m = payload.Message{ID: e.ID(), Source: e.Source()}
+	return e.Data()
+}
+
+// eventKey returns the key material of e: the message's source and id by
+// default (for a broker message, the queue or topic and the broker's
+// message id; else the event's source and id).
+func (g *Guard) eventKey(ctx context.Context, e event.Event, m *payload.Message, data []byte) (material []byte, ok bool, err error) {
 	switch {
 	case g.o.eventKey != nil:
 		k, err := g.o.eventKey(ctx, e)
@@ -100,13 +118,17 @@ func (g *Guard) eventKey(ctx context.Context, e event.Event) (material []byte, o
 		}
 		return appendPart([]byte("k"), k), true, nil
 	case g.o.keyField != "":
-		k, found := fieldKey(e.Data(), g.o.keyField)
+		k, found := fieldKey(data, g.o.keyField)
+		if !found && len(data) != len(e.Data()) {
+			// A path written against the envelope ("body.orderId").
+			k, found = fieldKey(e.Data(), g.o.keyField)
+		}
 		if !found {
 			return nil, false, nil
 		}
 		return appendPart([]byte("f"), k), true, nil
 	}
-	src, id := e.Source(), e.ID()
+	src, id := m.Source, m.ID
 	if src == "" && id == "" {
 		return nil, false, nil
 	}

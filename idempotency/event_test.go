@@ -14,13 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/payload"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/memstate"
 )
 
 func eventKeyOf(t *testing.T, g *Guard, ctx context.Context, e event.Event) string {
 	t.Helper()
-	m, ok, err := g.eventKey(ctx, e)
+	var msg payload.Message
+	m, ok, err := g.eventKey(ctx, e, &msg, eventPayload(e, &msg))
 	require.NoError(t, err)
 	require.True(t, ok)
 	return storeKey(g.o.namespace(function.FromContext(ctx).FunctionName), m)

@@ -123,11 +123,13 @@ func WithRequestKey(f func(r *http.Request) (string, error)) Option {
 }
 
 // WithKeyField takes the idempotency key from a field of the JSON payload
-// (the event's data, or the HTTP request's body) instead: a dotted path such
-// as "order.id" or "items.0.sku" (like Powertools' event_key_jmespath, for
-// the common case). A string field holding JSON, such as an SQS record's
-// body, is decoded and followed into ("body.orderId"), like Powertools'
-// powertools_json(). A missing field, or a payload that is not JSON, means
+// (what the producer sent: a broker message's body, else the event's data;
+// or the HTTP request's body) instead: a dotted path such as "order.id" or
+// "items.0.sku" (like Powertools' event_key_jmespath, for the common case).
+// A path not found in a broker message's payload is looked up in its
+// envelope, so paths written against the record ("body.orderId") keep
+// working. A string field holding JSON is decoded and followed into, like
+// Powertools' powertools_json(). A missing field, or a payload that is not JSON, means
 // the payload has no key.
 func WithKeyField(path string) Option { return func(o *options) { o.keyField = path } }
 
