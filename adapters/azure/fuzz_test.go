@@ -81,3 +81,38 @@ func FuzzValidJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMembers proves the in-place object reader against encoding/json: for
+// every valid JSON object, each member's key is a JSON string and its value
+// a JSON value, and every key encoding/json finds is among them.
+func FuzzMembers(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1,"b":"x\"y\\\\","c":{"d":[1,{"e":"}"}]}}`, `{"k\u00e9y":null , "z" : true}`, `{"a\\":"\\\\\""}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want map[string]json.RawMessage
+		if json.Unmarshal(b, &want) != nil || want == nil {
+			return
+		}
+		got, ok := members(nil, b)
+		if !ok {
+			t.Fatalf("members(%q) failed on a valid object", b)
+		}
+		keys := map[string]bool{}
+		for _, m := range got {
+			var k string
+			if err := json.Unmarshal(append(append([]byte{'"'}, m.key...), '"'), &k); err != nil {
+				t.Fatalf("key %q of %q is not a JSON string: %v", m.key, b, err)
+			}
+			if !json.Valid(m.value) {
+				t.Fatalf("value %q of key %q in %q is not JSON", m.value, m.key, b)
+			}
+			keys[k] = true
+		}
+		for k := range want {
+			if !keys[k] {
+				t.Fatalf("members(%q) misses key %q", b, k)
+			}
+		}
+	})
+}
