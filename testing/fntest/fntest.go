@@ -1,39 +1,45 @@
 // Package fntest unit-tests a faasport function through the same adapters
-// it is deployed with, in-process: each input is built in every platform's
-// native shape (an SQS batch for Lambda, a Pub/Sub CloudEvent for Cloud
-// Functions, a CloudEvents HTTP request for net/http), sent through the real
-// adapter, and the outcome is handed to a check that runs once per platform.
+// it is deployed with, in-process, in the style of net/http/httptest: each
+// input is built in every platform's native shape (an SQS batch for
+// Lambda, a Pub/Sub CloudEvent for Cloud Functions, a CloudEvents HTTP
+// request for net/http), sent through the real adapter, and the outcome —
+// what the platform acknowledged and will deliver again, the reply, the
+// HTTP answer and the adapter's logs — is handed to a check that runs once
+// per platform:
 //
 //	func TestOrders(t *testing.T) {
-//		fntest.OnEveryPlatform(t, handler, fntest.QueueMessage(`{"id":"o-1"}`), func(t *testing.T, r fntest.Result) {
+//		fntest.OnEveryPlatformFunc(t, newHandler, fntest.QueueMessage(`{"id":"o-1"}`), func(t *testing.T, r fntest.Result) {
 //			require.NoError(t, r.Err)
 //			assert.False(t, r.Redelivered)
 //		})
 //	}
 //
-// Use [Serve] for HTTP handlers. Neighbours: testing/statetest checks
-// state backends; state/memstate is the in-memory store for unit tests.
+// [OnEveryPlatformFunc] builds a fresh handler for every platform;
+// [OnEveryPlatform] shares one handler, and so its state, between them.
+// [NewSim] keeps one adapter and handler across invocations, as one warm
+// instance of a function does, to test cold and warm starts, duplicate
+// deliveries ([Sim.Again]) and redeliveries of failed records
+// ([Sim.Redeliver]); options set a deadline ([Deadline]) and a fake clock
+// ([Now], [NewClock]). Use [Serve] and [ServeFunc] for HTTP handlers.
+//
+// The adapters' logs are captured into [Result.Logs] and printed only when
+// the test fails (or with [Verbose] and go test -v).
+//
+// Neighbours: testing/adaptertest is the adapters' conformance suite whose
+// platforms fntest runs on; testing/statetest checks state backends;
+// state/memstate is the in-memory store for unit tests.
 package fntest
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/cloudevents/sdk-go/v2/event"
 
-	"github.com/faasport/faasport/adapters/frontdoor"
-	"github.com/faasport/faasport/adapters/lambda"
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/testing/adaptertest"
 )
@@ -48,16 +54,6 @@ func platforms() []function.Platform {
 	return ps
 }
 
-// httpHarness returns the harness of an HTTP-delivered platform.
-func httpHarness(p function.Platform) (adaptertest.HTTPHarness, bool) {
-	for _, h := range adaptertest.Harnesses() {
-		if hh, ok := h.(adaptertest.HTTPHarness); ok && h.Platform() == p {
-			return hh, true
-		}
-	}
-	return nil, false
-}
-
 // Input is one invocation, in the native shape of each platform.
 type Input struct {
 	name string
@@ -67,167 +63,75 @@ type Input struct {
 	google func() (event.Event, error)
 	// http is the CloudEvent a net/http host receives.
 	http func() (event.Event, error)
+	// batch, if set, is what the HTTP platforms receive instead of
+	// google and http: a CloudEvents batch.
+	batch func() ([]event.Event, error)
 }
 
-// Result is what one platform made of an invocation.
-type Result struct {
-	Platform function.Platform
-	// Calls is how often the handler ran (0 if the adapter rejected the input).
-	Calls int
-	// Event is the CloudEvent the handler last received.
-	Event event.Event
-	// Reply and Err are what the handler last returned.
-	Reply *event.Event
-	Err   error
-	// Redelivered reports whether the platform would deliver the input
-	// again: a Lambda error (other than a permanent one a synchronous
-	// caller sees) or batch item failure, or an HTTP status push senders
-	// redeliver — anything but 2xx, the front door's one table
-	// (frontdoor.Redelivered).
-	Redelivered bool
-	// Status is the HTTP status (Cloud Functions, net/http); 0 on Lambda.
-	Status int
-	// Response is the raw response: Lambda's payload or the HTTP body.
-	Response []byte
-}
-
-// recorder wraps the handler under test to see what it received and returned.
-type recorder struct {
-	h  function.Handler
-	mu sync.Mutex
-	r  Result
-}
-
-func (rec *recorder) Handle(ctx context.Context, e event.Event) (*event.Event, error) {
-	reply, err := rec.h.Handle(ctx, e)
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	rec.r.Calls++
-	rec.r.Event, rec.r.Reply, rec.r.Err = e, reply, err
-	return reply, err
-}
-
-// OnEveryPlatform sends in to h through the Lambda, Cloud Functions and
-// net/http adapters, and calls check with each platform's Result in a
-// subtest named after the platform.
-func OnEveryPlatform(t *testing.T, h function.Handler, in Input, check func(t *testing.T, r Result)) {
+// OnEveryPlatform sends in to h through the adapter of every platform in
+// turn (Lambda, Cloud Functions, net/http), each in a subtest named after
+// the platform, and calls check with that platform's Result. A platform
+// the input has no native shape for (an [SQS] input on Cloud Functions) is
+// skipped. Every platform is sent to the same h, so whatever state h keeps
+// (an idempotency store, a counter) the later platforms see; use
+// [OnEveryPlatformFunc] to give each platform a fresh handler.
+func OnEveryPlatform(t *testing.T, h function.Handler, in Input, check func(t *testing.T, r Result), opts ...Option) {
 	t.Helper()
-	for _, p := range platforms() {
+	OnEveryPlatformFunc(t, func() function.Handler { return h }, in, check, opts...)
+}
+
+// OnEveryPlatformFunc is [OnEveryPlatform] with a handler built by
+// newHandler for each platform, so that no platform sees another's
+// effects.
+func OnEveryPlatformFunc(t *testing.T, newHandler func() function.Handler, in Input, check func(t *testing.T, r Result), opts ...Option) {
+	t.Helper()
+	cfg := newConfig(opts)
+	for _, p := range cfg.platformsOr(platforms()) {
 		t.Run(string(p), func(t *testing.T) {
-			r, err := Invoke(p, h, in)
-			if err != nil {
-				t.Fatal(err)
+			t.Helper()
+			if !in.On(p) {
+				t.Skipf("fntest: %s has no native shape on %s; pair it with a builder for that platform (Join) to run it there", in.name, p)
 			}
-			check(t, r)
+			s := newSim(t, p, newHandler(), nil, cfg)
+			defer s.Close()
+			check(t, s.Invoke(in))
 		})
 	}
 }
 
-// Invoke sends in to h through the adapter of platform p
+// Invoke sends in to h through a fresh adapter of platform p
 // (function.PlatformLambda, function.PlatformCloudFunctions or
 // function.PlatformHTTP) and returns what happened. It fails only if the
-// input cannot be built or sent.
-func Invoke(p function.Platform, h function.Handler, in Input) (Result, error) {
-	rec := &recorder{h: h}
-	var err error
-	hh, isHTTP := httpHarness(p)
-	switch {
-	case p == function.PlatformLambda:
-		err = invokeLambda(rec, in)
-	case isHTTP:
-		build := in.http
-		if p == function.PlatformCloudFunctions || p == function.PlatformCloudRun {
-			build = in.google
-		}
-		err = postEvent(rec, build, func(h function.Handler) (http.Handler, error) { return hh.Handler(h, nil) })
-	default:
-		err = fmt.Errorf("unknown platform; use one of %v", platforms())
+// input cannot be built or sent there (with [ErrNoShape] if it has no shape
+// for p). Within a test, [NewSim] and [OnEveryPlatform] report such
+// failures, and the captured logs, on t.
+func Invoke(p function.Platform, h function.Handler, in Input, opts ...Option) (Result, error) {
+	if !in.On(p) {
+		return Result{}, fmt.Errorf("%w (%s on %s)", ErrNoShape, in.name, p)
 	}
+	tg, err := newTarget(p, h, nil, newConfig(opts))
 	if err != nil {
-		return Result{}, fmt.Errorf("fntest: %s input on %s: %w", in.name, p, err)
+		return Result{}, err
 	}
-	rec.r.Platform = p
-	return rec.r, nil
+	defer tg.close()
+	return tg.deliverInput(in)
 }
 
-func invokeLambda(rec *recorder, in Input) error {
-	payload, err := in.lambda()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := lambda.New(lambda.Events(rec)).Invoke(ctx, payload)
-	rec.r.Response = out
-	if err != nil {
-		var lerr *lambda.Error
-		// A permanent error reaches a synchronous caller, who sees it;
-		// Lambda redelivers nothing for it.
-		rec.r.Redelivered = !errors.As(err, &lerr) || lerr.Type != lambda.ErrorTypePermanent
-		return nil
-	}
-	var batch events.SQSEventResponse
-	if json.Unmarshal(out, &batch) == nil && len(batch.BatchItemFailures) > 0 {
-		rec.r.Redelivered = true
-	}
-	return nil
+// Serve sends req to h through the adapter of every platform in turn — on
+// Lambda as an API Gateway HTTP API request ([APIGatewayV2]; a body that is
+// not UTF-8 travels base64-encoded, as API Gateway sends it), on Cloud
+// Functions and net/http as itself — and calls check with each platform's
+// response, in a subtest named after the platform. The request body is
+// read once and replayed. Every platform is served by the same h; use
+// [ServeFunc] to give each a fresh one.
+func Serve(t *testing.T, h http.Handler, req *http.Request, check func(t *testing.T, p function.Platform, resp *http.Response), opts ...Option) {
+	t.Helper()
+	ServeFunc(t, func() http.Handler { return h }, req, check, opts...)
 }
 
-func postEvent(rec *recorder, build func() (event.Event, error), serve func(function.Handler) (http.Handler, error)) error {
-	e, err := build()
-	if err != nil {
-		return err
-	}
-	srv, err := serve(rec)
-	if err != nil {
-		return err
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	req, err := binaryRequest(ts.URL, e)
-	if err != nil {
-		return err
-	}
-	resp, err := ts.Client().Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	rec.r.Status = resp.StatusCode
-	rec.r.Response, err = io.ReadAll(resp.Body)
-	rec.r.Redelivered = frontdoor.Redelivered(resp.StatusCode)
-	return err
-}
-
-// binaryRequest builds a binary-mode CloudEvents HTTP request for e.
-func binaryRequest(url string, e event.Event) (*http.Request, error) {
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(e.Data()))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("ce-specversion", e.SpecVersion())
-	req.Header.Set("ce-id", e.ID())
-	req.Header.Set("ce-source", e.Source())
-	req.Header.Set("ce-type", e.Type())
-	if s := e.Subject(); s != "" {
-		req.Header.Set("ce-subject", s)
-	}
-	if !e.Time().IsZero() {
-		req.Header.Set("ce-time", e.Time().UTC().Format(time.RFC3339Nano))
-	}
-	for k, v := range e.Extensions() {
-		req.Header.Set("ce-"+k, fmt.Sprint(v))
-	}
-	if ct := e.DataContentType(); ct != "" {
-		req.Header.Set("Content-Type", ct)
-	}
-	return req, nil
-}
-
-// Serve sends req to h through the Lambda (as an API Gateway HTTP API
-// event), Cloud Functions and net/http adapters, and calls check with each
-// platform's response. The request body is read once and replayed.
-func Serve(t *testing.T, h http.Handler, req *http.Request, check func(t *testing.T, p function.Platform, resp *http.Response)) {
+// ServeFunc is [Serve] with a handler built by newHandler for each
+// platform, so that no platform sees another's effects.
+func ServeFunc(t *testing.T, newHandler func() http.Handler, req *http.Request, check func(t *testing.T, p function.Platform, resp *http.Response), opts ...Option) {
 	t.Helper()
 	var body []byte
 	if req.Body != nil {
@@ -235,105 +139,19 @@ func Serve(t *testing.T, h http.Handler, req *http.Request, check func(t *testin
 		if body, err = io.ReadAll(req.Body); err != nil {
 			t.Fatalf("fntest: read request body: %v", err)
 		}
+		req.Body.Close()
+		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	for _, p := range platforms() {
+	cfg := newConfig(opts)
+	for _, p := range cfg.platformsOr(platforms()) {
 		t.Run(string(p), func(t *testing.T) {
-			var resp *http.Response
-			var err error
-			if p == function.PlatformLambda {
-				resp, err = serveLambda(h, req, body)
-			} else if hh, ok := httpHarness(p); ok {
-				var srv http.Handler
-				if srv, err = hh.Handler(nil, h); err == nil {
-					resp, err = serveHTTP(srv, req, body)
-				}
-			} else {
-				err = fmt.Errorf("no harness for platform %s", p)
-			}
-			if err != nil {
-				t.Fatalf("fntest: %s %s on %s: %v", req.Method, req.URL, p, err)
-			}
-			defer resp.Body.Close()
+			t.Helper()
+			s := newSim(t, p, nil, newHandler(), cfg)
+			defer s.Close()
+			r := req.Clone(context.Background())
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			resp := s.Serve(r)
 			check(t, p, resp)
 		})
 	}
-}
-
-func serveHTTP(srv http.Handler, req *http.Request, body []byte) (*http.Response, error) {
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	r, err := http.NewRequest(req.Method, ts.URL+req.URL.RequestURI(), bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	r.Header = req.Header.Clone()
-	resp, err := ts.Client().Do(r)
-	if err != nil {
-		return nil, err
-	}
-	// Read the body now: the test server closes when this returns.
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return resp, err
-}
-
-func serveLambda(h http.Handler, req *http.Request, body []byte) (*http.Response, error) {
-	in := events.APIGatewayV2HTTPRequest{
-		Version:        "2.0",
-		RouteKey:       "$default",
-		RawPath:        req.URL.EscapedPath(),
-		RawQueryString: req.URL.RawQuery,
-		Headers:        map[string]string{},
-		Body:           string(body),
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RequestID: "fntest-request",
-			Stage:     "$default",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
-				Method: req.Method, Path: req.URL.Path, Protocol: "HTTP/1.1", SourceIP: "127.0.0.1", UserAgent: req.UserAgent(),
-			},
-		},
-	}
-	if in.RawPath == "" {
-		in.RawPath = "/"
-	}
-	for k, v := range req.Header {
-		if strings.EqualFold(k, "Cookie") {
-			in.Cookies = append(in.Cookies, v...)
-			continue
-		}
-		in.Headers[strings.ToLower(k)] = strings.Join(v, ",")
-	}
-	payload, err := json.Marshal(in)
-	if err != nil {
-		return nil, err
-	}
-	out, err := lambda.New(lambda.HTTP(h)).Invoke(context.Background(), payload)
-	if err != nil {
-		return nil, err
-	}
-	var r events.APIGatewayV2HTTPResponse
-	if err := json.Unmarshal(out, &r); err != nil {
-		return nil, fmt.Errorf("decode API Gateway response %s: %w", out, err)
-	}
-	resp := &http.Response{StatusCode: r.StatusCode, Header: http.Header{}, Request: req}
-	for k, v := range r.Headers {
-		resp.Header.Set(k, v)
-	}
-	for k, vs := range r.MultiValueHeaders {
-		for _, v := range vs {
-			resp.Header.Add(k, v)
-		}
-	}
-	for _, c := range r.Cookies {
-		resp.Header.Add("Set-Cookie", c)
-	}
-	b := []byte(r.Body)
-	if r.IsBase64Encoded {
-		if b, err = decodeBase64(r.Body); err != nil {
-			return nil, err
-		}
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return resp, nil
 }
