@@ -23,6 +23,9 @@ require (
 	github.com/aws/smithy-go v1.28.8 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/faasport/faasport/state/dynamostate v0.0.0
+	github.com/faasport/faasport/state/pgstate v0.0.0
+	github.com/faasport/faasport/state/redisstate v0.0.0
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/gorilla/mux v1.8.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -49,3 +52,9 @@ require (
 )
 
 replace github.com/faasport/faasport => ../..
+
+replace github.com/faasport/faasport/state/redisstate => ../../state/redisstate
+
+replace github.com/faasport/faasport/state/pgstate => ../../state/pgstate
+
+replace github.com/faasport/faasport/state/dynamostate => ../../state/dynamostate

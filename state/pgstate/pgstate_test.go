@@ -14,7 +14,6 @@ import (
 
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
-	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/state/pgstate"
 	"github.com/faasport/faasport/testing/statetest"
 )
@@ -144,17 +143,17 @@ func TestReliability(t *testing.T) {
 	raw := testenv.PostgresURL(t)
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
-	p := proxytest.Start(t, u.Host)
+	p := startNetwork(t, u.Host)
 	direct := newPool(t, raw)
 	table := uniqueTable(t, direct)
 	_, err = pgstate.New(context.Background(), direct, pgstate.WithTable(table))
 	require.NoError(t, err)
 
-	u.Host = p.Addr
+	u.Host = p.addr
 	q := u.Query()
 	q.Set("connect_timeout", "1")
 	u.RawQuery = q.Encode()
 	s, err := pgstate.New(context.Background(), newPool(t, u.String()), pgstate.WithTable(table))
 	require.NoError(t, err)
-	proxytest.Check(t, s, p)
+	statetest.CheckNetwork(t, s, p)
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
-	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/state/redisstate"
 	"github.com/faasport/faasport/testing/statetest"
 )
@@ -125,10 +124,10 @@ func TestForeignKey(t *testing.T) {
 
 func TestReliability(t *testing.T) {
 	addr := testenv.RedisAddr(t)
-	p := proxytest.Start(t, addr)
+	p := startNetwork(t, addr)
 	direct := newClient(t, addr, nil)
 	c := redis.NewClient(&redis.Options{
-		Addr:                  p.Addr,
+		Addr:                  p.addr,
 		DialTimeout:           500 * time.Millisecond,
 		ReadTimeout:           500 * time.Millisecond,
 		WriteTimeout:          500 * time.Millisecond,
@@ -137,5 +136,5 @@ func TestReliability(t *testing.T) {
 	})
 	t.Cleanup(func() { _ = c.Close() })
 	s := redisstate.New(c, redisstate.WithPrefix(uniquePrefix(t, direct)))
-	proxytest.Check(t, s, p)
+	statetest.CheckNetwork(t, s, p)
 }

@@ -1,85 +1,45 @@
-// Package proxytest puts a toxiproxy (github.com/Shopify/toxiproxy/v2,
-// in-process, on loopback) between a store and its server, and checks that a
-// state.Store behaves under latency, connection resets and outages: calls
-// fail with errors, never with a wrong success or a silently lost write, and
-// the store recovers when the network does.
-package proxytest
+package statetest
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/state"
 )
 
-// Proxy is a TCP proxy in front of one upstream server.
-type Proxy struct {
-	p *toxiproxy.Proxy
-	// Addr is the host:port clients dial instead of the upstream.
-	Addr string
+// Network is a faulty network between a store's client and its server: a
+// TCP proxy the backend's test starts (toxiproxy, in-process, in the
+// backends' own tests) and [CheckNetwork] drives.
+type Network interface {
+	// Delay delays everything the server sends back by d.
+	Delay(t testing.TB, d time.Duration)
+	// Reset resets every connection as soon as data flows through it.
+	Reset(t testing.TB)
+	// Heal removes delays and resets.
+	Heal()
+	// Down closes every connection and refuses new ones, as if the server
+	// went away; Up accepts connections again, on the same address.
+	Down()
+	Up(t testing.TB)
 }
 
-// Start starts a proxy on 127.0.0.1 in front of upstream (host:port) and
-// stops it when the test ends.
-func Start(t testing.TB, upstream string) *Proxy {
+// CheckNetwork checks that st, a store whose client connects through p,
+// behaves under latency, connection resets and outages: calls fail with
+// errors, never with a wrong success or a silently lost write, a context's
+// deadline ends a call already waiting for the server, and the store
+// recovers when the network does. Clients should fail fast (timeouts
+// around a second, few retries) so the checks stay quick.
+func CheckNetwork(t *testing.T, st state.Store, p Network) {
 	t.Helper()
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
-	p := toxiproxy.NewProxy(srv, strings.ReplaceAll(t.Name(), "/", "_"), "127.0.0.1:0", upstream)
-	require.NoError(t, p.Start(), "start toxiproxy in front of %s", upstream)
-	t.Cleanup(p.Stop)
-	return &Proxy{p: p, Addr: p.Listen}
-}
-
-// Disable closes every connection through the proxy and refuses new ones,
-// as if the server went away.
-func (p *Proxy) Disable() { p.p.Stop() }
-
-// Enable accepts connections again, on the same address.
-func (p *Proxy) Enable(t testing.TB) {
-	t.Helper()
-	require.NoError(t, p.p.Start(), "restart toxiproxy")
-}
-
-// Toxic adds a toxic (see toxiproxy's README for types and attributes),
-// downstream, to every connection.
-func (p *Proxy) Toxic(t testing.TB, name, typ string, attrs map[string]int64) {
-	t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, `{"name":%q,"type":%q,"stream":"downstream","toxicity":1,"attributes":{`, name, typ)
-	first := true
-	for k, v := range attrs {
-		if !first {
-			b.WriteString(",")
-		}
-		first = false
-		fmt.Fprintf(&b, "%q:%d", k, v)
-	}
-	b.WriteString("}}")
-	_, err := p.p.Toxics.AddToxicJson(strings.NewReader(b.String()))
-	require.NoError(t, err, "add toxic %s", name)
-}
-
-// RemoveToxics removes every toxic.
-func (p *Proxy) RemoveToxics() { p.p.Toxics.ResetToxics(context.Background()) }
-
-// Check runs the reliability checks on st, a store whose client connects
-// through p. Clients should fail fast (timeouts around a second, few
-// retries) so the checks stay quick.
-func Check(t *testing.T, st state.Store, p *Proxy) {
-	t.Helper()
-	k := "proxytest/" + strconv.FormatInt(time.Now().UnixNano(), 36) + "/"
+	k := "statetest-network/" + strconv.FormatInt(time.Now().UnixNano(), 36) + "/"
 	ctx := context.Background()
 
 	// errorsOnly runs every kind of call and requires each to fail with an
@@ -137,7 +97,7 @@ func Check(t *testing.T, st state.Store, p *Proxy) {
 	require.NoError(t, err, "put through the proxy")
 
 	t.Run("latency beyond the deadline", func(t *testing.T) {
-		p.Toxic(t, "slow", "latency", map[string]int64{"latency": 700})
+		p.Delay(t, 700*time.Millisecond)
 		errorsOnly(t, 200*time.Millisecond, context.DeadlineExceeded)
 
 		// A context cancelled while the call waits ends it with an error
@@ -149,22 +109,22 @@ func Check(t *testing.T, st state.Store, p *Proxy) {
 		cancel()
 		require.ErrorIs(t, err, context.Canceled)
 
-		p.RemoveToxics()
+		p.Heal()
 		recovered(t)
 		it, err := st.Get(ctx, k+"base")
 		require.NoError(t, err)
 		require.Equal(t, base, it.Version, "a timed-out call must not change other items")
 	})
 	t.Run("connection reset", func(t *testing.T) {
-		p.Toxic(t, "reset", "reset_peer", map[string]int64{"timeout": 0})
+		p.Reset(t)
 		errorsOnly(t, time.Second, nil)
-		p.RemoveToxics()
+		p.Heal()
 		recovered(t)
 	})
 	t.Run("outage", func(t *testing.T) {
-		p.Disable()
+		p.Down()
 		errorsOnly(t, time.Second, nil)
-		p.Enable(t)
+		p.Up(t)
 		recovered(t)
 	})
 	t.Run("no acknowledged write lost", func(t *testing.T) {
@@ -177,7 +137,7 @@ func Check(t *testing.T, st state.Store, p *Proxy) {
 // increment must be in the final count; a failed write may or may not have
 // happened (the reply was lost), so the count may exceed the acknowledged
 // ones by at most the number of failed writes.
-func noLostWrites(t *testing.T, st state.Store, p *Proxy, key string) {
+func noLostWrites(t *testing.T, st state.Store, p Network, key string) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := st.Put(ctx, key, []byte("0"), state.PutOptions{})
@@ -224,9 +184,9 @@ func noLostWrites(t *testing.T, st state.Store, p *Proxy, key string) {
 	for i := range 6 {
 		time.Sleep(150 * time.Millisecond)
 		if i%2 == 0 {
-			p.Disable()
+			p.Down()
 		} else {
-			p.Enable(t)
+			p.Up(t)
 		}
 	}
 	time.Sleep(300 * time.Millisecond) // up again: some writes succeed
