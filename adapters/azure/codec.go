@@ -133,27 +133,24 @@ func (c *codec) Decode(r *http.Request, body []byte) (*frontdoor.Delivery, error
 	if (fn == nil || c.forwarded(fn)) && !looksLikeInvocation(body) {
 		return nil, nil
 	}
-	if !validJSON(body) {
+	inv := &invocation{}
+	if !readInvocation(body, inv) {
 		var v any
-		err := json.Unmarshal(body, &v)
-		return nil, malformed("the invocation of function %q is not JSON: %v; the Functions host posts {\"Data\":{…},\"Metadata\":{…}}", name, err)
-	}
-	var top [2]member
-	o, ok := members(top[:0], body)
-	if !ok {
+		if err := json.Unmarshal(body, &v); err != nil {
+			return nil, malformed("the invocation of function %q is not JSON: %v; the Functions host posts {\"Data\":{…},\"Metadata\":{…}}", name, err)
+		}
 		return nil, malformed("the invocation of function %q is not a JSON object; the Functions host posts {\"Data\":{…},\"Metadata\":{…}}", name)
 	}
-	inv := &invocation{dataRaw: o.get("Data"), mdRaw: o.get("Metadata")}
 	if inv.dataRaw == nil && inv.mdRaw == nil {
 		if fn == nil {
 			return nil, nil
 		}
 		return nil, malformed("the invocation of function %q has neither Data nor Metadata; the Functions host posts {\"Data\":{…},\"Metadata\":{…}}", name)
 	}
-	if inv.data, ok = members(inv.dataBuf[:0], inv.dataRaw); !ok && inv.dataRaw != nil && string(inv.dataRaw) != "null" {
+	if !inv.dataObject && inv.dataRaw != nil && string(inv.dataRaw) != "null" {
 		return nil, malformed("the Data of the invocation of function %q is not a JSON object", name)
 	}
-	if inv.md, ok = members(inv.mdBuf[:0], inv.mdRaw); !ok && inv.mdRaw != nil && string(inv.mdRaw) != "null" {
+	if !inv.mdObject && inv.mdRaw != nil && string(inv.mdRaw) != "null" {
 		return nil, malformed("the Metadata of the invocation of function %q is not a JSON object", name)
 	}
 	return c.decodeInvocation(r, name, fn, inv)
@@ -161,10 +158,11 @@ func (c *codec) Decode(r *http.Request, body []byte) (*frontdoor.Delivery, error
 
 // invocation is one Data/Metadata request, read in place.
 type invocation struct {
-	dataRaw, mdRaw json.RawMessage
-	data, md       obj
-	dataBuf        [2]member
-	mdBuf          [16]member
+	dataRaw, mdRaw       json.RawMessage
+	data, md             obj
+	dataObject, mdObject bool // Data, Metadata are objects
+	dataBuf              [2]member
+	mdBuf                [16]member
 }
 
 // looksLikeInvocation tells, without decoding, a body that starts as the

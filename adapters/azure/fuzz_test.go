@@ -72,12 +72,27 @@ func FuzzDecode(f *testing.F) {
 
 // FuzzValidJSON proves the one-pass validator agrees with encoding/json.
 func FuzzValidJSON(f *testing.F) {
-	for _, s := range []string{`{}`, `[]`, `{"a":[1,-2.5e+3,true,false,null,"\u00e9\n"]}`, `{"a":}`, `"\x01"`, `01`, `1.`, `-`, `[1,]`, `{"a" 1}`, `"\ud800"`, " \t{ } ", `{"a":1}x`} {
+	for _, s := range []string{`{"Data":{"a":"\"x\""},"Metadata":{"n":1}}`, `{"Data":null,"Metadata":[1]}`, `{}`, `[]`, `{"a":[1,-2.5e+3,true,false,null,"\u00e9\n"]}`, `{"a":}`, `"\x01"`, `01`, `1.`, `-`, `[1,]`, `{"a" 1}`, `"\ud800"`, " \t{ } ", `{"a":1}x`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if got, want := validJSON(b), json.Valid(b); got != want {
-			t.Fatalf("validJSON(%q) = %v, json.Valid = %v", b, got, want)
+		valid := json.Valid(b)
+		if got := validJSON(b); got != valid {
+			t.Fatalf("validJSON(%q) = %v, json.Valid = %v", b, got, valid)
+		}
+		var v any
+		_ = json.Unmarshal(b, &v)
+		_, isObject := v.(map[string]any)
+		var inv invocation
+		ok := readInvocation(b, &inv)
+		if ok != (valid && isObject) {
+			t.Fatalf("readInvocation(%q) = %v, want %v", b, ok, valid && isObject)
+		}
+		if ok && inv.dataObject {
+			want, _ := members(nil, inv.dataRaw)
+			if len(want) != len(inv.data) {
+				t.Fatalf("readInvocation(%q) found %d Data members, members %d", b, len(inv.data), len(want))
+			}
 		}
 	})
 }
