@@ -4,7 +4,7 @@
 //
 // Typical use:
 //
-//	store := redisstate.New(redisClient)
+//	store := redisstate.New(redisstate.NewClient(&redis.Options{Addr: addr}))
 //	h := function.Chain(orders,
 //		middleware.Recover(), middleware.Logging(),
 //		idempotency.New(store), // innermost: exactly-once effects
@@ -56,6 +56,14 @@
 // A lease ends at the invocation's deadline ([function.Invocation] Deadline,
 // or the context's) plus a margin ([WithLeaseMargin]); without a deadline it
 // is [WithFallbackLease] long and the handler's context gets that deadline.
+// The handler's context ends at the invocation's deadline (or the fallback
+// lease's end), a margin before its lease does. A lease the store confirms
+// so late that less than [WithMinLease] is left before the deadline (a slow
+// store) never starts the handler: the record is released and a retryable
+// [ErrLeaseExpired] asks for a redelivery, so a handler that honours its
+// context has its effects while its lease holds, never twice. Give store
+// clients that honour contexts too (redisstate.NewClient).
+//
 // After a crash or timeout, the next delivery takes the expired lease over
 // with a write conditional on the stale record's version. Every write an
 // execution makes after its lease write is conditional on that lease's

@@ -38,6 +38,12 @@
 // first attempt may have succeeded, and a retry would then fail its own
 // condition); throttling errors, which mean nothing was written, still are.
 //
+// The AWS SDK honours contexts as it is: a context's deadline or
+// cancellation ends a request already sent and the SDK's retries, so a slow
+// endpoint cannot hold a function past its deadline. It is a module of its
+// own (github.com/faasport/faasport/state/dynamostate), so only functions
+// that use it get the DynamoDB SDK in their module graph.
+//
 // Neighbours: state (the contract), state/memstate, state/redisstate,
 // state/pgstate, testing/statetest.
 package dynamostate

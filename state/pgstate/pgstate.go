@@ -36,6 +36,13 @@
 // removed in bulk by [Store.DeleteExpired], which you should run now and then
 // (from a scheduled function, say) if keys are not reused.
 //
+// pgx honours contexts as it is: a context's deadline or cancellation ends
+// a query already sent (pgx interrupts the connection), and acquiring a
+// pool connection waits no longer than the context, so a slow server cannot
+// hold a function past its deadline. It is a module of its own
+// (github.com/faasport/faasport/state/pgstate), so only functions that use
+// it get pgx in their module graph.
+//
 // Neighbours: state (the contract), state/memstate, state/redisstate,
 // state/dynamostate, testing/statetest.
 package pgstate

@@ -39,6 +39,9 @@
 // client reports, an error from a call whose context ended matches
 // ctx.Err() with errors.Is.
 //
+// It is a module of its own (github.com/faasport/faasport/state/redisstate),
+// so only functions that use it get go-redis in their module graph.
+//
 // Neighbours: state (the contract), state/memstate, state/dynamostate,
 // state/pgstate, testing/statetest.
 package redisstate
