@@ -1,7 +1,6 @@
 package fntest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"time"
 
@@ -47,5 +46,3 @@ func StorageObject(bucket, key string, size int64, opts ...InputOption) Input {
 	in.name = "storage object"
 	return in
 }
-
-func decodeBase64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }

@@ -83,9 +83,11 @@ func Platforms(ps ...function.Platform) Option {
 // Result is what one platform made of an invocation, in its own terms.
 type Result struct {
 	Platform function.Platform
-	// Attempt is the delivery attempt the platform reported (SQS
-	// ApproximateReceiveCount, Pub/Sub deliveryAttempt); 1 where it
-	// reports none.
+	// Attempt is which delivery of the input this was: the native
+	// input's own (SQS ApproximateReceiveCount, Pub/Sub deliveryAttempt;
+	// else 1), one more for each [Sim.Again] or [Sim.Redeliver]. The
+	// handler sees it in Invocation.Attempt where the platform reports
+	// attempts.
 	Attempt int
 	// Calls is how often the handler ran (0 if the adapter rejected the input).
 	Calls int
@@ -128,9 +130,10 @@ type Result struct {
 
 // sent is what was delivered, to deliver it again.
 type sent struct {
-	lambda []byte
-	events []event.Event
-	batch  bool
+	attempt int
+	lambda  []byte
+	events  []event.Event
+	batch   bool
 }
 
 // Log is one captured log record.
@@ -358,6 +361,12 @@ func (tg *target) deliverInput(in Input) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("fntest: build %s for %s: %w", in.name, tg.p, err)
 	}
+	s.attempt = lambdaAttempt(s.lambda)
+	if s.lambda == nil {
+		for _, e := range s.events {
+			s.attempt = max(s.attempt, pubsubAttempt(e))
+		}
+	}
 	r, err := tg.deliver(&s)
 	if err != nil {
 		return r, fmt.Errorf("fntest: %s input on %s: %w", in.name, tg.p, err)
@@ -376,7 +385,7 @@ func (tg *target) deliver(s *sent) (Result, error) {
 	} else {
 		r, err = tg.deliverHTTP(s)
 	}
-	r.Platform, r.sent = tg.p, s
+	r.Platform, r.sent, r.Attempt = tg.p, s, s.attempt
 	r.Logs = tg.logs.since(mark)
 	return r, err
 }
@@ -395,7 +404,6 @@ func (tg *target) deliverLambda(payload []byte) (Result, error) {
 	out, err := tg.lambda.Invoke(ctx, payload)
 	r := tg.rec.take()
 	r.Response = out
-	r.Attempt = lambdaAttempt(payload)
 	ids := lambdaRecordIDs(payload)
 	if len(ids) == 0 {
 		for _, e := range r.Events {
@@ -465,9 +473,7 @@ func (tg *target) deliverHTTP(s *sent) (Result, error) {
 	r := tg.rec.take()
 	r.Status, r.Header, r.Response = resp.StatusCode, resp.Header, body
 	r.Redelivered = frontdoor.Redelivered(resp.StatusCode)
-	r.Attempt = 1
 	for _, e := range s.events {
-		r.Attempt = max(r.Attempt, pubsubAttempt(e))
 		if r.Redelivered {
 			r.Failed = append(r.Failed, e.ID())
 		} else {

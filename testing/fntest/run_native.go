@@ -123,7 +123,7 @@ func lambdaRecordIDs(payload []byte) []string {
 }
 
 // lambdaAttempt is the ApproximateReceiveCount of the first SQS record; 1
-// for anything else.
+// for anything else (and for no payload).
 func lambdaAttempt(payload []byte) int {
 	var b struct {
 		Records []lambdaRecord `json:"Records"`
@@ -156,7 +156,7 @@ func pubsubAttempt(e event.Event) int {
 // ApproximateReceiveCount set; over HTTP every event, a Pub/Sub message's
 // deliveryAttempt set.
 func again(s *sent, attempt int, only []string) (*sent, error) {
-	out := &sent{batch: s.batch}
+	out := &sent{batch: s.batch, attempt: attempt}
 	if s.lambda != nil {
 		b, err := lambdaAgain(s.lambda, attempt, only)
 		if err != nil {

@@ -2,6 +2,7 @@ package fntest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -27,20 +28,29 @@ type Sim struct {
 
 // NewSim starts an instance of h on platform p (function.PlatformLambda,
 // function.PlatformCloudFunctions, function.PlatformCloudRun or
-// function.PlatformHTTP). It fails t if the adapter cannot be built.
+// function.PlatformHTTP). It fails t if the adapter cannot be built. Outside
+// a test (an Example, a tool) t may be nil: then a failure panics, nothing
+// is printed, and closing the Sim is the caller's.
 func NewSim(t testing.TB, p function.Platform, h function.Handler, opts ...Option) *Sim {
-	t.Helper()
+	if t != nil {
+		t.Helper()
+	}
 	return newSim(t, p, h, nil, newConfig(opts))
 }
 
 // NewHTTPSim is [NewSim] for an HTTP handler; send it requests with
 // [Sim.Serve].
 func NewHTTPSim(t testing.TB, p function.Platform, h http.Handler, opts ...Option) *Sim {
-	t.Helper()
+	if t != nil {
+		t.Helper()
+	}
 	return newSim(t, p, nil, h, newConfig(opts))
 }
 
 func newSim(t testing.TB, p function.Platform, h function.Handler, web http.Handler, cfg config) *Sim {
+	if t == nil {
+		t = noTB{}
+	}
 	t.Helper()
 	tg, err := newTarget(p, h, web, cfg)
 	if err != nil {
@@ -57,6 +67,18 @@ func newSim(t testing.TB, p function.Platform, h function.Handler, web http.Hand
 	})
 	return s
 }
+
+// noTB stands in for a nil testing.TB: failures panic, cleanups are the
+// caller's. Only the methods Sim calls are defined.
+type noTB struct{ testing.TB }
+
+func (noTB) Helper()                      {}
+func (noTB) Cleanup(func())               {}
+func (noTB) Failed() bool                 { return false }
+func (noTB) Logf(string, ...any)          {}
+func (noTB) Errorf(f string, args ...any) { panic(fmt.Sprintf(f, args...)) }
+func (noTB) Fatalf(f string, args ...any) { panic(fmt.Sprintf(f, args...)) }
+func (noTB) Fatal(args ...any)            { panic(fmt.Sprint(args...)) }
 
 // Platform is the platform the instance runs on.
 func (s *Sim) Platform() function.Platform { return s.tg.p }
@@ -116,7 +138,7 @@ func (s *Sim) resend(r Result, only []string) Result {
 	if r.sent == nil || r.Platform != s.tg.p {
 		s.t.Fatalf("fntest: the result is not one of this %s instance's", s.tg.p)
 	}
-	sn, err := again(r.sent, max(r.Attempt, 1)+1, only)
+	sn, err := again(r.sent, r.sent.attempt+1, only)
 	if err != nil {
 		s.t.Fatal(err)
 	}
