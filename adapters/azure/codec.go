@@ -133,7 +133,8 @@ func (c *codec) Decode(r *http.Request, body []byte) (*frontdoor.Delivery, error
 	if (fn == nil || c.forwarded(fn)) && !looksLikeInvocation(body) {
 		return nil, nil
 	}
-	inv := &invocation{}
+	inv := invocations.Get().(*invocation)
+	defer inv.release()
 	if !readInvocation(body, inv) {
 		var v any
 		if err := json.Unmarshal(body, &v); err != nil {
@@ -154,6 +155,15 @@ func (c *codec) Decode(r *http.Request, body []byte) (*frontdoor.Delivery, error
 		return nil, malformed("the Metadata of the invocation of function %q is not a JSON object", name)
 	}
 	return c.decodeInvocation(r, name, fn, inv)
+}
+
+// invocations recycles the invocation readers: nothing decoded keeps one
+// (events copy what they need, Native holds the body's own bytes).
+var invocations = sync.Pool{New: func() any { return new(invocation) }}
+
+func (inv *invocation) release() {
+	*inv = invocation{}
+	invocations.Put(inv)
 }
 
 // invocation is one Data/Metadata request, read in place.
