@@ -26,12 +26,11 @@ const (
 // envelope is what the door needs to know of a JSON body to tell a Pub/Sub
 // push request or a legacy event from anything else.
 type envelope struct {
-	Message         *pushMessage `json:"message"`
-	Subscription    string       `json:"subscription"`
-	DeliveryAttempt int          `json:"deliveryAttempt"`
-	Data            present      `json:"data"`
-	Context         present      `json:"context"`
-	EventID         string       `json:"eventId"`
+	Message      *pushMessage `json:"message"`
+	Subscription string       `json:"subscription"`
+	Data         present      `json:"data"`
+	Context      present      `json:"context"`
+	EventID      string       `json:"eventId"`
 }
 
 type pushMessage struct {
@@ -126,8 +125,9 @@ func wrappedPush(r *http.Request, body []byte, dl *Delivery) *Problem {
 		e.SetTime(t)
 	}
 	e.SetDataContentType(event.ApplicationJSON)
+	// Its deliveryAttempt is read when the event is handled, as for every
+	// messagePublished event, however it arrived.
 	e.DataEncoded = body
-	dl.Attempt = env.DeliveryAttempt
 	return nil
 }
 

@@ -413,6 +413,8 @@ func (d *Door) serveDelivery(rq *request, r *http.Request, dl *Delivery, mode Mo
 			trig = TriggerOf(e.Type())
 		}
 		inv = d.invocation(r, dl, e, deadline, trig)
+		// The one place a Pub/Sub message's deliveryAttempt is read, for
+		// every adapter: a wrapped push, an Eventarc event in any mode.
 		if inv.Attempt == 0 && e.Type() == TypePubSubMessagePublished {
 			inv.Attempt = deliveryAttempt(e.DataEncoded)
 		}
