@@ -164,7 +164,7 @@ func (in Input) On(p function.Platform) bool {
 	switch p {
 	case function.PlatformLambda:
 		return in.lambda != nil
-	case function.PlatformCloudFunctions:
+	case function.PlatformCloudFunctions, function.PlatformCloudRun:
 		return in.google != nil
 	case function.PlatformHTTP:
 		return in.http != nil
@@ -189,7 +189,7 @@ func (in Input) Payload(p function.Platform) ([]byte, error) {
 	switch p {
 	case function.PlatformLambda:
 		return in.lambda()
-	case function.PlatformCloudFunctions:
+	case function.PlatformCloudFunctions, function.PlatformCloudRun:
 		e, err = in.google()
 	default:
 		e, err = in.http()

@@ -373,3 +373,14 @@ func (f *fakeTB) Logf(format string, args ...any) {
 	f.logs = append(f.logs, fmt.Sprintf(format, args...))
 }
 func (f *fakeTB) Log(args ...any) { f.Logf("%s", strings.TrimSpace(fmt.Sprintln(args...))) }
+
+// Platforms picks the platforms, Cloud Run included.
+func TestPlatformsOption(t *testing.T) {
+	var ran []function.Platform
+	fntest.OnEveryPlatform(t, &counter{}, fntest.QueueMessage("x"), func(t *testing.T, r fntest.Result) {
+		ran = append(ran, r.Platform)
+		assert.Equal(t, r.Platform, r.Invocation.Platform)
+		fntest.AssertAcknowledged(t, r, "fntest-1")
+	}, fntest.Platforms(function.PlatformCloudRun, function.PlatformLambda))
+	assert.Equal(t, []function.Platform{function.PlatformCloudRun, function.PlatformLambda}, ran)
+}
