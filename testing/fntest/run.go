@@ -110,7 +110,8 @@ type Result struct {
 	// Acknowledged lists the ids of the records the platform is done with,
 	// and Failed those it will deliver again: on Lambda the records in
 	// batchItemFailures (itemIdentifier: the SQS messageId, the Kinesis or
-	// DynamoDB sequence number), or all of them after an error; over HTTP
+	// DynamoDB sequence number, a Kafka record's "topic-partition:offset"),
+	// or all of them after an error; over HTTP
 	// every event of a request that was not acknowledged (the CloudEvent
 	// ids: the Pub/Sub messageId).
 	Acknowledged []string
@@ -429,11 +430,7 @@ func (tg *target) deliverLambda(payload []byte) (Result, error) {
 		}
 		if json.Unmarshal(out, &failures) == nil {
 			for _, f := range failures.BatchItemFailures {
-				var id string
-				if json.Unmarshal(f.ItemIdentifier, &id) != nil {
-					id = string(f.ItemIdentifier)
-				}
-				r.Failed = append(r.Failed, id)
+				r.Failed = append(r.Failed, itemID(f.ItemIdentifier))
 			}
 		}
 		r.Redelivered = len(r.Failed) > 0

@@ -104,11 +104,40 @@ func (r lambdaRecord) id() string {
 	return r.EventID
 }
 
+// kafkaRecord is what fntest reads of a Kafka (MSK, self-managed) record.
+type kafkaRecord struct {
+	Offset int64 `json:"offset"`
+}
+
+// kafkaID names a Kafka record as its CloudEvent id does: the
+// topic-partition key of the batch, a colon, the offset.
+func kafkaID(partition string, offset int64) string {
+	return partition + ":" + strconv.FormatInt(offset, 10)
+}
+
+// itemID reads a batchItemFailures itemIdentifier: a string, or Kafka's
+// {"partition","offset"} object, named as [kafkaID] does.
+func itemID(raw json.RawMessage) string {
+	var id string
+	if json.Unmarshal(raw, &id) == nil {
+		return id
+	}
+	var k struct {
+		Partition string `json:"partition"`
+		Offset    int64  `json:"offset"`
+	}
+	if json.Unmarshal(raw, &k) == nil && k.Partition != "" {
+		return kafkaID(k.Partition, k.Offset)
+	}
+	return string(raw)
+}
+
 // lambdaRecordIDs lists the records of a batch payload; nil if it is not
 // one fntest knows.
 func lambdaRecordIDs(payload []byte) []string {
 	var b struct {
-		Records []lambdaRecord `json:"Records"`
+		Records []lambdaRecord           `json:"Records"`
+		Kafka   map[string][]kafkaRecord `json:"records"`
 	}
 	if json.Unmarshal(payload, &b) != nil {
 		return nil
@@ -117,6 +146,16 @@ func lambdaRecordIDs(payload []byte) []string {
 	for _, r := range b.Records {
 		if id := r.id(); id != "" {
 			ids = append(ids, id)
+		}
+	}
+	parts := make([]string, 0, len(b.Kafka))
+	for p := range b.Kafka {
+		parts = append(parts, p)
+	}
+	slices.Sort(parts)
+	for _, p := range parts {
+		for _, r := range b.Kafka[p] {
+			ids = append(ids, kafkaID(p, r.Offset))
 		}
 	}
 	return ids
@@ -189,9 +228,12 @@ func lambdaAgain(payload []byte, attempt int, only []string) ([]byte, error) {
 	if err := json.Unmarshal(payload, &doc); err != nil {
 		return nil, err
 	}
+	if raw, ok := doc["records"]; ok && only != nil {
+		return kafkaAgain(doc, raw, only)
+	}
 	raw, ok := doc["Records"]
 	if !ok {
-		return payload, nil // a single event: delivered as it was
+		return payload, nil // a single event, or all of a Kafka batch: as it was
 	}
 	var recs []json.RawMessage
 	if err := json.Unmarshal(raw, &recs); err != nil {
@@ -232,6 +274,40 @@ func lambdaAgain(payload []byte, attempt int, only []string) ([]byte, error) {
 		return nil, err
 	}
 	doc["Records"] = b
+	return encode(doc)
+}
+
+// kafkaAgain keeps the Kafka records named in only (all if none is).
+func kafkaAgain(doc map[string]json.RawMessage, raw json.RawMessage, only []string) ([]byte, error) {
+	var parts map[string][]json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return nil, err
+	}
+	keep := map[string][]json.RawMessage{}
+	for p, recs := range parts {
+		for _, rec := range recs {
+			var r kafkaRecord
+			if err := json.Unmarshal(rec, &r); err != nil {
+				return nil, err
+			}
+			if slices.Contains(only, kafkaID(p, r.Offset)) {
+				keep[p] = append(keep[p], rec)
+			}
+		}
+	}
+	if len(keep) == 0 {
+		return encode(doc)
+	}
+	b, err := json.Marshal(keep)
+	if err != nil {
+		return nil, err
+	}
+	doc["records"] = b
+	return encode(doc)
+}
+
+// encode writes doc back as JSON, leaving < > & as they were.
+func encode(doc map[string]json.RawMessage) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -185,6 +185,8 @@ func TestSimRedeliverBatch(t *testing.T) {
 	}{
 		{"lambda SQS", function.PlatformLambda, fntest.SQS("", fntest.Bodies("ok", "fail", "poison"), fntest.ID("m")),
 			[]string{"m-2"}, []string{"m-1", "m-3"}, []string{"m-2"}, 2},
+		{"lambda Kafka", function.PlatformLambda, fntest.Kafka("", fntest.Bodies("ok", "fail", "poison")),
+			[]string{"fntest-0:1", "fntest-0:2"}, []string{"fntest-0:0"}, []string{"fntest-0:1"}, 2},
 		{"lambda events", function.PlatformLambda, fntest.Events(batch...),
 			[]string{"e-2"}, []string{"e-1", "e-3"}, []string{"e-2"}, 2},
 		{"gcf events", function.PlatformCloudFunctions, fntest.Events(batch...),
@@ -196,7 +198,7 @@ func TestSimRedeliverBatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &failing{}
 			h := f.handler()
-			if tt.name != "lambda SQS" {
+			if !strings.HasPrefix(tt.name, "lambda SQS") && tt.name != "lambda Kafka" {
 				h = f.events()
 			}
 			sim := fntest.NewSim(t, tt.platform, h)
