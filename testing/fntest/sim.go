@@ -97,6 +97,9 @@ func (s *Sim) Close() {
 // it. It fails t if in has no shape on the platform or cannot be sent.
 func (s *Sim) Invoke(in Input) Result {
 	s.t.Helper()
+	if s.tg.rec == nil {
+		s.t.Fatalf("fntest: this %s instance serves an HTTP handler (NewHTTPSim); send it requests with Serve", s.tg.p)
+	}
 	if !in.On(s.tg.p) {
 		s.t.Fatalf("fntest: %s has no native shape on %s; pair it with a builder for that platform (Join)", in.name, s.tg.p)
 	}
