@@ -62,6 +62,7 @@ type Handler struct {
 	web          http.Handler
 	log          *slog.Logger
 	life         *function.Lifecycle
+	finish       *function.Finishers
 	cold         invoke.ColdStart
 	concurrency  int
 	streaming    bool
@@ -97,6 +98,7 @@ func New(opts ...Option) *Handler {
 		web:          o.http,
 		log:          o.logger,
 		life:         function.NewLifecycle(o.events, o.http),
+		finish:       function.FindFinishers(o.events, o.http),
 		concurrency:  o.concurrency,
 		streaming:    o.streaming,
 		functionName: o.functionName,
@@ -127,6 +129,10 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, &Error{Type: ErrorTypeInvalidEvent, Err: err}
 	}
 	base := h.invocation(ctx)
+	// One call of the chain's Finish hooks (a telemetry flush) per
+	// invocation, after the last record, before the answer goes out.
+	ctx, finish := h.finish.Begin(ctx)
+	defer finish(function.NewContext(ctx, &base))
 	if s.kind.isHTTP() {
 		return h.serveHTTP(ctx, base, s.kind, payload)
 	}

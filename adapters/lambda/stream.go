@@ -37,6 +37,7 @@ func (h *Handler) invokeStreaming(ctx context.Context, payload []byte) (io.Reade
 	base := h.invocation(ctx)
 	inv := &base
 	inv.Trigger = function.TriggerHTTP
+	ctx, finish := h.finish.Begin(ctx)
 	hr, err := readHTTP(function.NewContext(ctx, inv), s.kind, payload)
 	if err != nil {
 		h.inflight.Done()
@@ -48,6 +49,9 @@ func (h *Handler) invokeStreaming(ctx context.Context, payload []byte) (io.Reade
 	go func() {
 		defer h.inflight.Done()
 		defer pw.Close()
+		// The Finish hooks run once the handler is done and the status
+		// line is out, before the body ends and Lambda may freeze us.
+		defer finish(function.NewContext(ctx, inv))
 		defer w.commit(http.StatusOK, nil)
 		h.dispatchHTTP(hr.req, w)
 	}()
