@@ -112,35 +112,43 @@ func TestAPIOnEveryPlatform(t *testing.T) {
 }
 
 func TestAPIRejectsBadItems(t *testing.T) {
-	tests := map[string]string{
-		"not JSON":        `{`,
-		"unknown field":   `{"name":"x","price_cents":1,"colour":"red"}`,
-		"no name":         `{"price_cents":1}`,
-		"blank name":      `{"name":"  ","price_cents":1}`,
-		"long name":       `{"name":"` + strings.Repeat("é", 101) + `","price_cents":1}`,
-		"no price":        `{"name":"x"}`,
-		"negative price":  `{"name":"x","price_cents":-1}`,
-		"two values":      `{"name":"x","price_cents":1} {}`,
-		"too large":       `{"name":"` + strings.Repeat("x", maxBody) + `","price_cents":1}`,
-		"price as string": `{"name":"x","price_cents":"1"}`,
+	tests := map[string]struct {
+		body   string
+		status int
+	}{
+		"not JSON":        {`{`, http.StatusBadRequest},
+		"two values":      {`{"name":"x","price_cents":1} {}`, http.StatusBadRequest},
+		"too large":       {`{"name":"` + strings.Repeat("x", maxBody) + `","price_cents":1}`, http.StatusRequestEntityTooLarge},
+		"unknown field":   {`{"name":"x","price_cents":1,"colour":"red"}`, http.StatusUnprocessableEntity},
+		"no name":         {`{"price_cents":1}`, http.StatusUnprocessableEntity},
+		"blank name":      {`{"name":"  ","price_cents":1}`, http.StatusUnprocessableEntity},
+		"long name":       {`{"name":"` + strings.Repeat("é", 101) + `","price_cents":1}`, http.StatusUnprocessableEntity},
+		"no price":        {`{"name":"x"}`, http.StatusUnprocessableEntity},
+		"negative price":  {`{"name":"x","price_cents":-1}`, http.StatusUnprocessableEntity},
+		"price as string": {`{"name":"x","price_cents":"1"}`, http.StatusUnprocessableEntity},
 	}
 	api := &perPlatform{}
-	for name, body := range tests {
+	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			fntest.Serve(t, api, request(t, "POST", "/items", body), func(t *testing.T, _ function.Platform, resp *http.Response) {
-				assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			fntest.Serve(t, api, request(t, "POST", "/items", tt.body), func(t *testing.T, _ function.Platform, resp *http.Response) {
+				assert.Equal(t, tt.status, resp.StatusCode)
+				assert.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
 				var p struct {
 					Detail string `json:"detail"`
+					Errors []struct {
+						Pointer string `json:"pointer"`
+					} `json:"errors"`
 				}
 				require.NoError(t, json.Unmarshal([]byte(bodyOf(t, resp)), &p))
-				assert.True(t, strings.HasPrefix(p.Detail, "api: "), p.Detail)
+				assert.NotEmpty(t, p.Detail)
+				assert.Equal(t, tt.status == http.StatusUnprocessableEntity, len(p.Errors) > 0, "a 422 names the failing JSON pointers")
 			})
 		})
 	}
 	t.Run("wrong content type", func(t *testing.T) {
 		req := request(t, "POST", "/items", `{"name":"x","price_cents":1}`, "Content-Type", "text/plain")
 		fntest.Serve(t, api, req, func(t *testing.T, _ function.Platform, resp *http.Response) {
-			assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
 		})
 	})
 }

@@ -11,12 +11,14 @@
 // "id"): the sender's retries and replays within the tolerance get the first
 // response back, marked Idempotent-Replayed: true.
 //
-// The secret comes from WEBHOOK_SECRET, or a development default for local
-// runs; state is in memory.
+// The secret is read through the params package (secret.go): from
+// WEBHOOK_SECRET, else a file of that name in WEBHOOK_SECRET_DIR (a mounted
+// secret volume), else a development default for local runs; it is cached
+// for five minutes, so a rotated secret needs no restart. State is in
+// memory.
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
@@ -24,23 +26,13 @@ import (
 	"github.com/faasport/faasport/state/memstate"
 )
 
-// devSecret is the signing secret of local runs, when WEBHOOK_SECRET is
-// unset. Never deploy with it.
+// devSecret is the signing secret of local runs, when neither
+// WEBHOOK_SECRET nor a mounted secret file is set. Never deploy with it.
 const devSecret = "whsec_local_development_only"
-
-// envSecret reads the signing secret from WEBHOOK_SECRET, else devSecret.
-func envSecret(getenv func(string) string) Secret {
-	return func(context.Context) ([]byte, error) {
-		if s := getenv("WEBHOOK_SECRET"); s != "" {
-			return []byte(s), nil
-		}
-		return []byte(devSecret), nil
-	}
-}
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	h := newHandler(newLedger(), config{secret: envSecret(os.Getenv), store: memstate.New(), logger: logger})
+	h := newHandler(newLedger(), config{secret: cachedSecret(newSecrets(os.Getenv)), store: memstate.New(), logger: logger})
 	if err := adapters.Start(adapters.HTTP(h), adapters.WithLogger(logger)); err != nil {
 		logger.Error("webhook stopped", slog.String("error", err.Error()))
 		os.Exit(1)

@@ -179,15 +179,6 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func TestEnvSecret(t *testing.T) {
-	s, err := envSecret(func(string) string { return "" })(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, devSecret, string(s))
-	s, err = envSecret(func(k string) string { return map[string]string{"WEBHOOK_SECRET": "x"}[k] })(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, "x", string(s))
-}
-
 func FuzzVerify(f *testing.F) {
 	secret, body := []byte("s"), []byte("b")
 	f.Add(sign(secret, testNow, body))
