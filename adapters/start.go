@@ -10,9 +10,11 @@
 //	}
 //
 // With AWS_LAMBDA_RUNTIME_API set it runs the AWS Lambda runtime loop
-// (adapters/lambda); with FUNCTION_TARGET or K_SERVICE set it serves through
-// the Functions Framework (adapters/gcf); otherwise it serves plain net/http
-// on PORT, default 8080 (adapters/nethttp). Import an adapter package
+// (adapters/lambda); with FUNCTIONS_CUSTOMHANDLER_PORT set it serves as an
+// Azure Functions custom handler (adapters/azure); with FUNCTION_TARGET or
+// K_SERVICE set it serves Cloud Functions / Cloud Run's formats
+// (adapters/gcf); otherwise it serves plain net/http on PORT, default 8080
+// (adapters/nethttp). Import an adapter package
 // directly to set its own options.
 //
 // The HTTP adapters are thin profiles over one front door
@@ -32,6 +34,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/faasport/faasport/adapters/azure"
 	"github.com/faasport/faasport/adapters/gcf"
 	"github.com/faasport/faasport/adapters/nethttp"
 	"github.com/faasport/faasport/function"
@@ -64,12 +67,15 @@ func WithGetenv(getenv func(string) string) Option { return func(o *options) { o
 var ErrNoHandler = errors.New("adapters: nothing to serve; pass adapters.Events(h), adapters.HTTP(h) or both")
 
 // Detect names the platform the environment describes: Lambda when
-// AWS_LAMBDA_RUNTIME_API is set, Cloud Functions when FUNCTION_TARGET is,
+// AWS_LAMBDA_RUNTIME_API is set, Azure Functions when
+// FUNCTIONS_CUSTOMHANDLER_PORT is, Cloud Functions when FUNCTION_TARGET is,
 // Cloud Run when K_SERVICE is, else plain HTTP.
 func Detect(getenv func(string) string) function.Platform {
 	switch {
 	case getenv("AWS_LAMBDA_RUNTIME_API") != "":
 		return function.PlatformLambda
+	case getenv("FUNCTIONS_CUSTOMHANDLER_PORT") != "":
+		return function.PlatformAzureFunctions
 	case getenv("FUNCTION_TARGET") != "":
 		return function.PlatformCloudFunctions
 	case getenv("K_SERVICE") != "":
@@ -104,6 +110,8 @@ func Run(ctx context.Context, opts ...Option) error {
 	switch Detect(o.getenv) {
 	case function.PlatformLambda:
 		return startLambda(ctx, o)
+	case function.PlatformAzureFunctions:
+		return azure.ListenAndServe(ctx, append(adapterOptions(o, azure.Events, azure.HTTP, azure.WithLogger), azure.WithGetenv(o.getenv))...)
 	case function.PlatformCloudFunctions, function.PlatformCloudRun:
 		return gcf.ListenAndServe(ctx, append(adapterOptions(o, gcf.Events, gcf.HTTP, gcf.WithLogger), gcf.WithGetenv(o.getenv))...)
 	default:

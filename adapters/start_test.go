@@ -31,6 +31,8 @@ func TestDetect(t *testing.T) {
 		{name: "Lambda", env: map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, want: function.PlatformLambda},
 		{name: "Cloud Functions", env: map[string]string{"FUNCTION_TARGET": "Echo", "K_SERVICE": "echo"}, want: function.PlatformCloudFunctions},
 		{name: "Cloud Run", env: map[string]string{"K_SERVICE": "echo"}, want: function.PlatformCloudRun},
+		{name: "Azure Functions", env: map[string]string{"FUNCTIONS_CUSTOMHANDLER_PORT": "7071"}, want: function.PlatformAzureFunctions},
+		{name: "Azure beside a stray K_SERVICE", env: map[string]string{"FUNCTIONS_CUSTOMHANDLER_PORT": "7071", "K_SERVICE": "y"}, want: function.PlatformAzureFunctions},
 		{name: "Lambda wins", env: map[string]string{"AWS_LAMBDA_RUNTIME_API": "x", "K_SERVICE": "y"}, want: function.PlatformLambda},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,7 @@ const (
 	PlatformCloudFunctions Platform = "gcp_cloud_functions"
 	PlatformCloudRun       Platform = "gcp_cloud_run"
 	PlatformHTTP           Platform = "http"
+	PlatformAzureFunctions Platform = "azure_functions"
 )
 
 // Trigger names what kind of source invoked the function, following the

@@ -16,11 +16,8 @@ import (
 )
 
 // Platform is function.Invocation.Platform on Azure Functions: the
-// OpenTelemetry cloud.platform value.
-//
-// It will move to the function package as function.PlatformAzureFunctions;
-// this constant then becomes an alias of it.
-const Platform function.Platform = "azure_functions"
+// OpenTelemetry cloud.platform value, function.PlatformAzureFunctions.
+const Platform = function.PlatformAzureFunctions
 
 // Environment variables the Functions host sets for a custom handler.
 const (
