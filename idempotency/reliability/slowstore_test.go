@@ -20,15 +20,17 @@ import (
 	"github.com/faasport/faasport/state/redisstate"
 )
 
-// TestReliabilitySlowStore: Redis answers a share of the connections later
-// than a whole lease (toxiproxy latency). Two deliveries of each key race,
-// and every delivery that does not complete is redelivered, as a platform
-// would. A handler that honours its context (its effect happens only while
-// the context lives) has its effect exactly once per key: a lease answered
-// too late never starts the handler, and the handler's context ends before
-// its lease does. It holds with go-redis's default options, where a call
-// already on the wire ignores the context, and with a client that honours
-// contexts (redisstate.NewClient).
+// TestReliabilitySlowStore: for 30 s Redis answers a share of the
+// connections later than a whole lease (toxiproxy latency). Two deliveries
+// of each key race, and every delivery that does not complete is
+// redelivered, as a platform would; at the end Redis is fast again and
+// the rest is redelivered until every key completes. A handler that
+// honours its context (its effect happens only while the context lives)
+// has its effect exactly once per key: a lease answered too late never
+// starts the handler, and the handler's context ends before its lease
+// does. It holds with go-redis's default options, where a call already on
+// the wire ignores the context, and with a client that honours contexts
+// (redisstate.NewClient).
 func TestReliabilitySlowStore(t *testing.T) {
 	const (
 		keys     = 100
@@ -77,48 +79,59 @@ func TestReliabilitySlowStore(t *testing.T) {
 			for _, o := range []string{"ok", "in progress", "lease expired", "store", "lease lost", "handler context"} {
 				outcomes[o] = new(atomic.Int64)
 			}
-			stop := time.Now().Add(3 * time.Minute)
-			var wg sync.WaitGroup
-			const workers = 16 // two per key: deliveries of a key race
-			for w := range workers {
-				wg.Go(func() {
-					for time.Now().Before(stop) && completed.Load() < keys {
-						for k := w % (workers / 2); k < keys; k += workers / 2 {
-							if done[k].Load() {
-								continue
-							}
-							ctx, cancel := context.WithTimeout(context.Background(), timeout)
-							ctx = function.NewContext(ctx, &function.Invocation{Deadline: time.Now().Add(timeout)})
-							_, err := mw.Handle(ctx, newEvent(t, "orders", strconv.Itoa(k), map[string]int{"k": k}))
-							cancel()
-							switch {
-							case err == nil:
-								outcomes["ok"].Add(1)
-								if !done[k].Swap(true) {
-									completed.Add(1)
+			deliverOnce := func(k int) {
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				ctx = function.NewContext(ctx, &function.Invocation{Deadline: time.Now().Add(timeout)})
+				_, err := mw.Handle(ctx, newEvent(t, "orders", strconv.Itoa(k), map[string]int{"k": k}))
+				cancel()
+				switch {
+				case err == nil:
+					outcomes["ok"].Add(1)
+					if !done[k].Swap(true) {
+						completed.Add(1)
+					}
+				case errors.Is(err, idempotency.ErrInProgress):
+					outcomes["in progress"].Add(1)
+				case errors.Is(err, idempotency.ErrLeaseExpired):
+					outcomes["lease expired"].Add(1)
+				case errors.Is(err, idempotency.ErrStore):
+					outcomes["store"].Add(1)
+				case errors.Is(err, idempotency.ErrLeaseLost):
+					outcomes["lease lost"].Add(1)
+				case errors.Is(err, context.DeadlineExceeded):
+					outcomes["handler context"].Add(1)
+				default:
+					t.Errorf("key %d: unexpected error: %v", k, err)
+				}
+				if err != nil {
+					assert.True(t, function.IsRetryable(err), "key %d: %v", k, err)
+				}
+			}
+			// deliver delivers every key not yet completed, over and over,
+			// until all are or until stop.
+			deliver := func(stop time.Time) {
+				var wg sync.WaitGroup
+				const workers = 16 // two per key: deliveries of a key race
+				for w := range workers {
+					wg.Go(func() {
+						for time.Now().Before(stop) && completed.Load() < keys {
+							for k := w % (workers / 2); k < keys; k += workers / 2 {
+								if done[k].Load() {
+									continue
 								}
-							case errors.Is(err, idempotency.ErrInProgress):
-								outcomes["in progress"].Add(1)
-							case errors.Is(err, idempotency.ErrLeaseExpired):
-								outcomes["lease expired"].Add(1)
-							case errors.Is(err, idempotency.ErrStore):
-								outcomes["store"].Add(1)
-							case errors.Is(err, idempotency.ErrLeaseLost):
-								outcomes["lease lost"].Add(1)
-							case errors.Is(err, context.DeadlineExceeded):
-								outcomes["handler context"].Add(1)
-							default:
-								t.Errorf("key %d: unexpected error: %v", k, err)
-							}
-							if err != nil {
-								assert.True(t, function.IsRetryable(err), "key %d: %v", k, err)
+								deliverOnce(k)
 							}
 						}
-					}
-				})
+					})
+				}
+				wg.Wait()
 			}
-			wg.Wait()
+			// While Redis is slow, for a while; then, as a platform would,
+			// redeliver what is left once it is fast again.
+			deliver(time.Now().Add(30 * time.Second))
+			slowPhase := completed.Load()
 			p.clear()
+			deliver(time.Now().Add(2 * time.Minute))
 
 			var dups, lost int
 			for k := range keys {
@@ -133,8 +146,8 @@ func TestReliabilitySlowStore(t *testing.T) {
 			for _, o := range []string{"ok", "in progress", "lease expired", "store", "lease lost", "handler context"} {
 				summary = append(summary, o, outcomes[o].Load())
 			}
-			t.Logf("%d keys, %v latency on %.0f%% of connections: %d keys with duplicate effects, %d without effect; late handler runs %d; outcomes %v",
-				keys, latency, slowConn*100, dups, lost, late.Load(), summary)
+			t.Logf("%d keys, %v latency on %.0f%% of connections (%d completed while slow): %d keys with duplicate effects, %d without effect; late handler runs %d; outcomes %v",
+				keys, latency, slowConn*100, slowPhase, dups, lost, late.Load(), summary)
 			require.Equal(t, int64(keys), completed.Load(), "every key completes in the end")
 			assert.Zero(t, dups, "keys whose effect happened twice")
 			assert.Zero(t, lost, "keys whose effect never happened")
