@@ -81,7 +81,7 @@ func (h *Handler) run(ctx context.Context, base *function.Invocation, p *plan) [
 		failed := false
 		for _, i := range groups[g] {
 			if failed {
-				res[i] = result{err: errEarlierFailed}
+				res[i] = h.skip(ctx, base, p, i, &invs[i])
 				continue
 			}
 			res[i] = h.one(ctx, base, p, i, &invs[i])
@@ -170,32 +170,44 @@ func (h *Handler) parallel(n int, f func(int)) {
 	wg.Wait()
 }
 
-// one runs the handler for unit i; a panic fails that unit only.
+// one runs the handler for unit i and logs its outcome; a panic fails that
+// unit only.
 func (h *Handler) one(ctx context.Context, base *function.Invocation, p *plan, i int, inv *function.Invocation) result {
 	u := &p.units[i]
+	rctx := h.unitContext(ctx, base, p, i, inv)
 	if u.err != nil {
-		return result{err: function.Permanent(u.err)}
+		// A record that cannot be read is acknowledged: redelivery cannot
+		// fix it.
+		err := function.Permanent(u.err)
+		invoke.LogOutcome(rctx, h.log, &u.ev, invoke.OutcomePermanent, err, 0)
+		return result{err: err}
 	}
+	began := time.Now()
+	reply, err := invoke.Call(rctx, h.events, u.ev, h.log)
+	// invoke.Call logged a panic where it happened, with its stack.
+	if o := invoke.OutcomeOf(err); o != invoke.OutcomePanic && h.log.Enabled(rctx, o.Level()) {
+		invoke.LogOutcome(rctx, h.log, &u.ev, o, err, time.Since(began))
+	}
+	return result{reply: reply, err: err}
+}
+
+// skip fails unit i without running it (an earlier record of its ordered
+// group failed), logged as the retryable failure it is.
+func (h *Handler) skip(ctx context.Context, base *function.Invocation, p *plan, i int, inv *function.Invocation) result {
+	rctx := h.unitContext(ctx, base, p, i, inv)
+	invoke.LogOutcome(rctx, h.log, &p.units[i].ev, invoke.OutcomeRetryable, errEarlierFailed, 0)
+	return result{err: errEarlierFailed}
+}
+
+// unitContext fills inv, unit i's invocation, and returns ctx carrying it.
+func (h *Handler) unitContext(ctx context.Context, base *function.Invocation, p *plan, i int, inv *function.Invocation) context.Context {
+	u := &p.units[i]
 	*inv = *base
 	inv.Native = u.native
 	inv.Attempt = u.attempt
 	inv.Trigger = p.trigger
 	inv.Batch = len(p.units)
-	reply, err := invoke.Call(function.NewContext(ctx, inv), h.events, u.ev, h.log)
-	return result{reply: reply, err: err}
-}
-
-// logAcknowledged logs the permanent failures the response acknowledges.
-func (h *Handler) logAcknowledged(ctx context.Context, p *plan, res []result) {
-	for i, r := range res {
-		if function.IsPermanent(r.err) {
-			ev := p.units[i].ev
-			if p.units[i].err != nil && ev.Context == nil {
-				ev = event.New()
-			}
-			invoke.LogPermanent(ctx, h.log, ev, r.err)
-		}
-	}
+	return function.NewContext(ctx, inv)
 }
 
 var emptyBatchResponse = []byte(`{"batchItemFailures":[]}`)

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/invoke"
 )
 
 // httpRequest is an HTTP invocation read from its payload.
@@ -57,7 +58,8 @@ func (h *Handler) dispatchHTTP(req *http.Request, w httpWriter) {
 	defer func() {
 		if p := recover(); p != nil {
 			if !errors.Is(asError(p), http.ErrAbortHandler) {
-				h.log.ErrorContext(req.Context(), "HTTP handler panicked", slog.Any("panic", p), slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.String("stack", string(debug.Stack())))
+				invoke.LogOutcome(req.Context(), h.log, nil, invoke.OutcomePanic, nil, 0, slog.Any(invoke.KeyPanic, p), slog.String(invoke.KeyStack, string(debug.Stack())),
+					slog.String("method", req.Method), slog.String("path", req.URL.Path))
 			}
 			w.panicked()
 		}

@@ -122,10 +122,12 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	h.inflight.Add(1)
 	defer h.inflight.Done()
 	if err := h.life.Start(ctx); err != nil {
+		h.logFailed(ctx, invoke.OutcomeStartFailed, err)
 		return nil, &Error{Type: ErrorTypeStart, Err: err}
 	}
 	s, err := detect(payload)
 	if err != nil {
+		h.logFailed(ctx, invoke.OutcomeRefused, err)
 		return nil, &Error{Type: ErrorTypeInvalidEvent, Err: err}
 	}
 	base := h.invocation(ctx)
@@ -133,13 +135,35 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	// invocation, after the last record, before the answer goes out.
 	ctx, finish := h.finish.Begin(ctx)
 	defer finish(function.NewContext(ctx, &base))
-	if s.kind.isHTTP() {
-		return h.serveHTTP(ctx, base, s.kind, payload)
+	var out []byte
+	switch {
+	case s.kind.isHTTP():
+		out, err = h.serveHTTP(ctx, base, s.kind, payload)
+	case h.events == nil:
+		err = &Error{Type: ErrorTypeNoHandler, Err: fmt.Errorf("lambda: a %s arrived but no event handler is configured; pass lambda.Events(h)", s.kind)}
+	default:
+		out, err = h.handleEvents(ctx, base, s, payload)
 	}
-	if h.events == nil {
-		return nil, &Error{Type: ErrorTypeNoHandler, Err: fmt.Errorf("lambda: a %s arrived but no event handler is configured; pass lambda.Events(h)", s.kind)}
+	// Handler outcomes were logged per record; what is left is a payload
+	// the adapter could not read or serve.
+	if le := (*Error)(nil); errors.As(err, &le) && (le.Type == ErrorTypeInvalidEvent || le.Type == ErrorTypeNoHandler) {
+		invoke.LogOutcome(function.NewContext(ctx, &base), h.log, nil, invoke.OutcomeRefused, err, 0)
 	}
-	return h.handleEvents(ctx, base, s, payload)
+	return out, err
+}
+
+// logFailed logs an invocation that failed before any handler ran, in the
+// one schema. It does not use up the cold start: the next invocation that
+// runs a handler is still the cold one.
+func (h *Handler) logFailed(ctx context.Context, o invoke.Outcome, err error) {
+	if !h.log.Enabled(ctx, o.Level()) {
+		return
+	}
+	inv := function.Invocation{Platform: function.PlatformLambda, FunctionName: h.functionName}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		inv.RequestID = lc.AwsRequestID
+	}
+	invoke.LogOutcome(function.NewContext(ctx, &inv), h.log, nil, o, err, 0)
 }
 
 // invocation fills the metadata shared by every record of this invocation.

@@ -25,10 +25,8 @@ func (h *Handler) handleEvents(ctx context.Context, base function.Invocation, s 
 	res := h.run(ctx, &base, p)
 	switch p.reply {
 	case replyItems:
-		h.logAcknowledged(ctx, p, res)
 		return batchResponse(p, res)
 	case replyWhole:
-		h.logAcknowledged(ctx, p, res)
 		if err := retryableErrors(res); err != nil {
 			return nil, &Error{Type: ErrorTypeRetryable, Err: fmt.Errorf("lambda: %s failed; the source has no partial batch response, so the whole batch is redelivered: %w", s.kind, err)}
 		}
@@ -39,7 +37,6 @@ func (h *Handler) handleEvents(ctx context.Context, base function.Invocation, s 
 		return s3BatchResponse(p, res)
 	}
 	if p.async {
-		h.logAcknowledged(ctx, p, res)
 		if err := retryableErrors(res); err != nil {
 			return nil, &Error{Type: ErrorTypeRetryable, Err: err}
 		}
@@ -105,7 +102,6 @@ func ReplyPayload(reply *event.Event) []byte {
 // the reply's data, or its own data when there is no reply) or
 // ProcessingFailed.
 func (h *Handler) firehoseResponse(ctx context.Context, p *plan, res []result) ([]byte, error) {
-	h.logAcknowledged(ctx, p, res)
 	out := events.KinesisFirehoseResponse{Records: make([]events.KinesisFirehoseResponseRecord, len(res))}
 	for i, r := range res {
 		rec, _ := p.units[i].native.(events.KinesisFirehoseEventRecord)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/invoke"
 )
 
 // errPanicMidStream ends a streamed response whose handler panicked after
@@ -40,6 +41,7 @@ func (h *Handler) invokeStreaming(ctx context.Context, payload []byte) (io.Reade
 	ctx, finish := h.finish.Begin(ctx)
 	hr, err := readHTTP(function.NewContext(ctx, inv), s.kind, payload)
 	if err != nil {
+		invoke.LogOutcome(function.NewContext(ctx, inv), h.log, nil, invoke.OutcomeRefused, err, 0)
 		h.inflight.Done()
 		return nil, err
 	}
