@@ -359,6 +359,11 @@ func (d *Door) invocation(r *http.Request, dl *Delivery, e *event.Event, deadlin
 			inv.Native = dl.Native
 		}
 		inv.Attempt = dl.Attempt
+		if e != nil {
+			// As on Lambda: how many events the request delivered, so
+			// tracing can tell a batch's message from a whole invocation.
+			inv.Batch = len(dl.Events)
+		}
 	}
 	if d.p.Metadata != nil {
 		d.p.Metadata(r, inv)
