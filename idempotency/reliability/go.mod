@@ -15,6 +15,8 @@ require (
 	github.com/stretchr/testify v1.12.1
 )
 
+require cloud.google.com/go/functions v1.19.3 // indirect
+
 require (
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.10 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.8.10 // indirect
