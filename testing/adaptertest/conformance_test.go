@@ -13,3 +13,7 @@ func TestHarnesses(t *testing.T) {
 		t.Run(h.Name(), func(t *testing.T) { adaptertest.Run(t, h) })
 	}
 }
+
+// TestAzure runs the suite on the Azure Functions custom handler, served
+// under the test host of testing/azuretest.
+func TestAzure(t *testing.T) { adaptertest.Run(t, adaptertest.Azure()) }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/payload"
 )
 
 // Run checks the adapter h builds against the whole table of outcomes,
@@ -143,7 +144,9 @@ func cases() []suiteCase {
 			inv := rec.inv(0)
 			assert.Equal(t, h.Platform(), inv.Platform)
 			assert.NotEmpty(t, inv.RequestID, "every invocation has a request id")
-			assert.JSONEq(t, `{"qty":1}`, string(rec.evs[0].Data()))
+			m, err := payload.Of(rec.evs[0])
+			require.NoError(t, err, "the payload of the event the handler got")
+			assert.JSONEq(t, `{"qty":1}`, string(m.Data), "the handler gets what the producer sent")
 		}},
 		{name: "retryable redelivers", run: func(t *testing.T, h Harness, _ Features) {
 			r := deliver(t, build(t, h, returning(errors.New("database down")), Options{}), one("retry-1", `{}`))
