@@ -1,8 +1,9 @@
 // Package quickstart holds the README's Quick Start handler, so that a test
 // can prove it works unchanged on every platform: through the Lambda adapter
 // under a real aws-lambda-go runtime loop (SQS, SNS, SNS to SQS, EventBridge,
-// Kinesis) and through the HTTP adapters (Eventarc Pub/Sub, Pub/Sub push
-// wrapped and unwrapped), the handler receives the same Order, its poison
+// Kinesis), through the HTTP adapters (Eventarc Pub/Sub, Pub/Sub push
+// wrapped and unwrapped) and as an Azure Functions custom handler (Service
+// Bus, Queue Storage), the handler receives the same Order, its poison
 // order is acknowledged everywhere and a failing one redelivered everywhere.
 //
 // Nothing outside the tests imports it.

@@ -30,6 +30,7 @@ import (
 	"github.com/faasport/faasport/adapters/nethttp"
 	"github.com/faasport/faasport/internal/quickstart"
 	"github.com/faasport/faasport/payload"
+	"github.com/faasport/faasport/testing/azuretest"
 	"github.com/faasport/faasport/testing/lambdatest"
 )
 
@@ -392,3 +393,57 @@ func TestREADME(t *testing.T) {
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestQuickStartOnAzure runs the README's program, unchanged, as an Azure
+// Functions custom handler: adapters.Start finds FUNCTIONS_CUSTOMHANDLER_PORT
+// and the test host posts Service Bus and Queue Storage messages as the
+// Functions host does.
+func TestQuickStartOnAzure(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	require.NoError(t, azuretest.WriteApp(dir,
+		azuretest.ServiceBusMessage("x", "{}", 1, nil, at),
+		azuretest.QueueMessage("x", "{}", 1, at)))
+	bin, err := filepath.Abs(os.Args[0])
+	require.NoError(t, err)
+	host := azuretest.StartProcess(t, dir, bin, childEnv+"=1")
+
+	deliveries := []struct {
+		name string
+		inv  func(id, order string) azuretest.Invocation
+	}{
+		{"Service Bus", func(id, order string) azuretest.Invocation {
+			return azuretest.ServiceBusMessage(id, order, 1, map[string]string{"origin": "web"}, at)
+		}},
+		{"Queue Storage", func(id, order string) azuretest.Invocation {
+			return azuretest.QueueMessage(id, order, 1, at)
+		}},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	want := map[string]string{}
+	for _, d := range deliveries {
+		tag := strings.ReplaceAll(d.name, " ", "-")
+		for _, c := range []struct {
+			id        string
+			qty       int
+			redeliver bool
+		}{{"o-" + tag, 2, false}, {"p-" + tag, 0, false}, {"fail-" + tag, 1, true}} {
+			res, err := host.Send(ctx, d.inv("m-"+c.id, orderJSON(c.id, c.qty)))
+			require.NoError(t, err)
+			assert.Equal(t, c.redeliver, res.Failed(), "%s (%s): status %d; the host retries exactly the failed invocations", d.name, c.id, res.Status)
+		}
+		want["o-"+tag] = "m-o-" + tag
+	}
+	have := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(host.Stdout()))
+	for sc.Scan() {
+		var r received
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Order.ID != "" {
+			assert.Equal(t, 2, r.Order.Qty, "order %s", r.Order.ID)
+			assert.Equal(t, 1, r.Attempt, "order %s", r.Order.ID)
+			have[r.Order.ID] = r.Message
+		}
+	}
+	assert.Equal(t, want, have, "every platform delivers the same Order, with the broker's message id")
+}
