@@ -432,6 +432,9 @@ func TestQuickStartOnAzure(t *testing.T) {
 			res, err := host.Send(ctx, d.inv("m-"+c.id, orderJSON(c.id, c.qty)))
 			require.NoError(t, err)
 			assert.Equal(t, c.redeliver, res.Failed(), "%s (%s): status %d; the host retries exactly the failed invocations", d.name, c.id, res.Status)
+			if !c.redeliver {
+				assert.Equal(t, http.StatusOK, res.Status, "%s (%s): delivered and poison orders are acknowledged", d.name, c.id)
+			}
 		}
 		want["o-"+tag] = "m-o-" + tag
 	}
