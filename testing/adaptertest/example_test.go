@@ -17,4 +17,5 @@ func ExampleHarnesses() {
 	// lambda aws_lambda partial failures: true Retry-After: false
 	// gcf gcp_cloud_functions partial failures: false Retry-After: true
 	// nethttp http partial failures: false Retry-After: true
+	// azure azure_functions partial failures: false Retry-After: true
 }

@@ -22,8 +22,8 @@ import (
 )
 
 // Harnesses returns the harnesses of the adapters in this module, Lambda
-// first, then Cloud Functions and net/http.
-func Harnesses() []Harness { return []Harness{Lambda(), GCF(), NetHTTP()} }
+// first, then Cloud Functions, net/http and Azure Functions.
+func Harnesses() []Harness { return []Harness{Lambda(), GCF(), NetHTTP(), Azure()} }
 
 // NetHTTP is the harness of adapters/nethttp.
 func NetHTTP() HTTPHarness {
