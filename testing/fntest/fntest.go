@@ -45,10 +45,16 @@ import (
 )
 
 // platforms are the platforms OnEveryPlatform and Serve run on, in order:
-// those of the adapters' conformance harnesses (testing/adaptertest).
+// those of the adapters' conformance harnesses (testing/adaptertest) that
+// fntest builds an adapter for. Azure Functions has a harness but no
+// native input shapes here yet, so it is left out rather than skipped by
+// every input.
 func platforms() []function.Platform {
 	var ps []function.Platform
 	for _, h := range adaptertest.Harnesses() {
+		if h.Platform() == function.PlatformAzureFunctions {
+			continue
+		}
 		ps = append(ps, h.Platform())
 	}
 	return ps
