@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"cloud.google.com/go/functions/metadata"
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -19,26 +20,45 @@ import (
 // framework version whose internals differ. TestLegacyMatchesFramework in
 // adapters/gcf runs the real framework over its fixtures and compares.
 
-// legacyTypes maps legacy event types to CloudEvent types.
-var legacyTypes = map[string]string{
-	"google.pubsub.topic.publish":                              "google.cloud.pubsub.topic.v1.messagePublished",
-	"providers/cloud.pubsub/eventTypes/topic.publish":          "google.cloud.pubsub.topic.v1.messagePublished",
-	"google.storage.object.finalize":                           "google.cloud.storage.object.v1.finalized",
-	"google.storage.object.delete":                             "google.cloud.storage.object.v1.deleted",
-	"google.storage.object.archive":                            "google.cloud.storage.object.v1.archived",
-	"google.storage.object.metadataUpdate":                     "google.cloud.storage.object.v1.metadataUpdated",
-	"providers/cloud.firestore/eventTypes/document.write":      "google.cloud.firestore.document.v1.written",
-	"providers/cloud.firestore/eventTypes/document.create":     "google.cloud.firestore.document.v1.created",
-	"providers/cloud.firestore/eventTypes/document.update":     "google.cloud.firestore.document.v1.updated",
-	"providers/cloud.firestore/eventTypes/document.delete":     "google.cloud.firestore.document.v1.deleted",
-	"providers/firebase.auth/eventTypes/user.create":           "google.firebase.auth.user.v1.created",
-	"providers/firebase.auth/eventTypes/user.delete":           "google.firebase.auth.user.v1.deleted",
-	"providers/google.firebase.analytics/eventTypes/event.log": "google.firebase.analytics.log.v1.written",
-	"providers/google.firebase.database/eventTypes/ref.create": "google.firebase.database.ref.v1.created",
-	"providers/google.firebase.database/eventTypes/ref.write":  "google.firebase.database.ref.v1.written",
-	"providers/google.firebase.database/eventTypes/ref.update": "google.firebase.database.ref.v1.updated",
-	"providers/google.firebase.database/eventTypes/ref.delete": "google.firebase.database.ref.v1.deleted",
-	"providers/cloud.storage/eventTypes/object.change":         "google.cloud.storage.object.v1.finalized",
+// legacyType maps a legacy event type to its CloudEvent type; a switch
+// rather than a map, so nothing is built when the program starts.
+func legacyType(t string) (string, bool) {
+	switch t {
+	case "google.pubsub.topic.publish", "providers/cloud.pubsub/eventTypes/topic.publish":
+		return "google.cloud.pubsub.topic.v1.messagePublished", true
+	case "google.storage.object.finalize", "providers/cloud.storage/eventTypes/object.change":
+		return "google.cloud.storage.object.v1.finalized", true
+	case "google.storage.object.delete":
+		return "google.cloud.storage.object.v1.deleted", true
+	case "google.storage.object.archive":
+		return "google.cloud.storage.object.v1.archived", true
+	case "google.storage.object.metadataUpdate":
+		return "google.cloud.storage.object.v1.metadataUpdated", true
+	case "providers/cloud.firestore/eventTypes/document.write":
+		return "google.cloud.firestore.document.v1.written", true
+	case "providers/cloud.firestore/eventTypes/document.create":
+		return "google.cloud.firestore.document.v1.created", true
+	case "providers/cloud.firestore/eventTypes/document.update":
+		return "google.cloud.firestore.document.v1.updated", true
+	case "providers/cloud.firestore/eventTypes/document.delete":
+		return "google.cloud.firestore.document.v1.deleted", true
+	case "providers/firebase.auth/eventTypes/user.create":
+		return "google.firebase.auth.user.v1.created", true
+	case "providers/firebase.auth/eventTypes/user.delete":
+		return "google.firebase.auth.user.v1.deleted", true
+	case "providers/google.firebase.analytics/eventTypes/event.log":
+		return "google.firebase.analytics.log.v1.written", true
+	case "providers/google.firebase.database/eventTypes/ref.create":
+		return "google.firebase.database.ref.v1.created", true
+	case "providers/google.firebase.database/eventTypes/ref.write":
+		return "google.firebase.database.ref.v1.written", true
+	case "providers/google.firebase.database/eventTypes/ref.update":
+		return "google.firebase.database.ref.v1.updated", true
+	case "providers/google.firebase.database/eventTypes/ref.delete":
+		return "google.firebase.database.ref.v1.deleted", true
+	default:
+		return "", false
+	}
 }
 
 // Google services named in CloudEvent sources.
@@ -64,14 +84,38 @@ var legacyServices = [...]struct{ prefix, service string }{
 	{"google.storage", serviceStorage},
 }
 
-// resourceSplit splits a legacy resource into the CloudEvent's resource
-// (in the source) and subject, per service. Services without one keep the
-// whole resource.
-var resourceSplit = map[string]*regexp.Regexp{
-	serviceFirebase:   regexp.MustCompile(`^(projects/[^/]+)/(events/[^/]+)$`),
-	serviceFirebaseDB: regexp.MustCompile(`^projects/_/(instances/[^/]+)/(refs/.+)$`),
-	serviceFirestore:  regexp.MustCompile(`^(projects/[^/]+/databases/\(default\))/(documents/.+)$`),
-	serviceStorage:    regexp.MustCompile(`^(projects/_/buckets/[^/]+)/(objects/.+)$`),
+// resourceSplitters are the patterns that split a legacy resource into the
+// CloudEvent's resource (in the source) and subject, per service. Services
+// without one keep the whole resource. They compile on first use, so a
+// binary that never sees a legacy event pays nothing for them at start.
+type resourceSplitters struct {
+	firebase, firebaseDB, firestore, storage *regexp.Regexp
+}
+
+var compileResourceSplitters = sync.OnceValue(func() *resourceSplitters {
+	return &resourceSplitters{
+		firebase:   regexp.MustCompile(`^(projects/[^/]+)/(events/[^/]+)$`),
+		firebaseDB: regexp.MustCompile(`^projects/_/(instances/[^/]+)/(refs/.+)$`),
+		firestore:  regexp.MustCompile(`^(projects/[^/]+/databases/\(default\))/(documents/.+)$`),
+		storage:    regexp.MustCompile(`^(projects/_/buckets/[^/]+)/(objects/.+)$`),
+	}
+})
+
+// resourceSplit returns the pattern splitting service's resources, or nil
+// if the service keeps the whole resource.
+func resourceSplit(service string) *regexp.Regexp {
+	switch service {
+	case serviceFirebase:
+		return compileResourceSplitters().firebase
+	case serviceFirebaseDB:
+		return compileResourceSplitters().firebaseDB
+	case serviceFirestore:
+		return compileResourceSplitters().firestore
+	case serviceStorage:
+		return compileResourceSplitters().storage
+	default:
+		return nil
+	}
 }
 
 // LegacyToCloudEvent converts a Functions Framework legacy background
@@ -106,7 +150,7 @@ func LegacyToCloudEvent(body []byte) (*event.Event, error) {
 	case md.Resource == nil:
 		return nil, fmt.Errorf("legacy event %q has no resource", clip(md.EventID))
 	}
-	typ, ok := legacyTypes[md.EventType]
+	typ, ok := legacyType(md.EventType)
 	if !ok {
 		return nil, fmt.Errorf("legacy event %q has type %q, which has no CloudEvent equivalent", clip(md.EventID), clip(md.EventType))
 	}
@@ -126,7 +170,7 @@ func LegacyToCloudEvent(body []byte) (*event.Event, error) {
 		resource = md.Resource.RawPath
 	}
 	subject := ""
-	if re, ok := resourceSplit[service]; ok {
+	if re := resourceSplit(service); re != nil {
 		m := re.FindStringSubmatch(resource)
 		if m == nil {
 			return nil, fmt.Errorf("legacy event %q: resource %q is not a %s resource", clip(md.EventID), clip(resource), service)
