@@ -354,7 +354,7 @@ func encodeHTTP(k kind, hr httpRequest, w *responseWriter) ([]byte, error) {
 	switch k {
 	case kindAPIGatewayV2, kindFunctionURL:
 		headers, cookies := joinHeaders(w.header)
-		v = &events.APIGatewayV2HTTPResponse{StatusCode: w.status, Headers: headers, Cookies: cookies, Body: body, IsBase64Encoded: b64}
+		return appendV2Response(make([]byte, 0, 128+len(body)), w.status, headers, cookies, body, b64), nil
 	case kindAPIGatewayV1:
 		v = &events.APIGatewayProxyResponse{StatusCode: w.status, MultiValueHeaders: w.header, Body: body, IsBase64Encoded: b64}
 	case kindALB:
