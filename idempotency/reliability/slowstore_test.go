@@ -37,7 +37,7 @@ func TestReliabilitySlowStore(t *testing.T) {
 		timeout  = time.Second            // each invocation's deadline
 		margin   = 200 * time.Millisecond // lease = deadline + margin
 		latency  = 1500 * time.Millisecond
-		slowConn = 0.2 // share of connections with the latency
+		slowConn = 0.35 // share of connections with the latency: some of the pool's are, whatever its size
 	)
 	clients := []struct {
 		name   string
@@ -79,7 +79,22 @@ func TestReliabilitySlowStore(t *testing.T) {
 			for _, o := range []string{"ok", "in progress", "lease expired", "store", "lease lost", "handler context"} {
 				outcomes[o] = new(atomic.Int64)
 			}
+			// storeFailed marks keys for which a store call failed: if that
+			// was the completion record, written after the effect, the
+			// effect can happen again on redelivery — at least once is all
+			// any idempotency layer can promise when the effect and its
+			// record are not written together.
+			var storeFailed [keys]atomic.Bool
+			var slowest atomic.Int64 // the longest delivery, in nanoseconds
 			deliverOnce := func(k int) {
+				start := time.Now()
+				defer func() {
+					for d := int64(time.Since(start)); ; {
+						if cur := slowest.Load(); d <= cur || slowest.CompareAndSwap(cur, d) {
+							break
+						}
+					}
+				}()
 				ctx, cancel := context.WithTimeout(context.Background(), timeout)
 				ctx = function.NewContext(ctx, &function.Invocation{Deadline: time.Now().Add(timeout)})
 				_, err := mw.Handle(ctx, newEvent(t, "orders", strconv.Itoa(k), map[string]int{"k": k}))
@@ -96,6 +111,7 @@ func TestReliabilitySlowStore(t *testing.T) {
 					outcomes["lease expired"].Add(1)
 				case errors.Is(err, idempotency.ErrStore):
 					outcomes["store"].Add(1)
+					storeFailed[k].Store(true)
 				case errors.Is(err, idempotency.ErrLeaseLost):
 					outcomes["lease lost"].Add(1)
 				case errors.Is(err, context.DeadlineExceeded):
@@ -133,9 +149,11 @@ func TestReliabilitySlowStore(t *testing.T) {
 			p.clear()
 			deliver(time.Now().Add(2 * time.Minute))
 
-			var dups, lost int
+			var dups, lost, unrecorded int
 			for k := range keys {
 				switch n := effects[k].Load(); {
+				case n > 1 && storeFailed[k].Load():
+					unrecorded++
 				case n > 1:
 					dups++
 				case n == 0:
@@ -146,13 +164,16 @@ func TestReliabilitySlowStore(t *testing.T) {
 			for _, o := range []string{"ok", "in progress", "lease expired", "store", "lease lost", "handler context"} {
 				summary = append(summary, o, outcomes[o].Load())
 			}
-			t.Logf("%d keys, %v latency on %.0f%% of connections (%d completed while slow): %d keys with duplicate effects, %d without effect; late handler runs %d; outcomes %v",
-				keys, latency, slowConn*100, slowPhase, dups, lost, late.Load(), summary)
+			t.Logf("%d keys, %v latency on %.0f%% of connections (%d completed while slow): %d keys with duplicate effects (%d more after a failed store write), %d without effect; late handler runs %d; outcomes %v",
+				keys, latency, slowConn*100, slowPhase, dups, unrecorded, lost, late.Load(), summary)
 			require.Equal(t, int64(keys), completed.Load(), "every key completes in the end")
-			assert.Zero(t, dups, "keys whose effect happened twice")
+			assert.Zero(t, dups, "keys whose effect happened twice though every store write succeeded")
 			assert.Zero(t, lost, "keys whose effect never happened")
-			assert.Positive(t, outcomes["lease expired"].Load()+outcomes["store"].Load(),
-				"the latency must have delayed some lease past its end")
+			// The fault must have reached the store, or the run proves
+			// nothing: some delivery waited on a slow connection, far past
+			// the few milliseconds a fast one takes.
+			assert.GreaterOrEqual(t, time.Duration(slowest.Load()), timeout/2,
+				"no delivery met the injected latency")
 		})
 	}
 }
