@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -340,7 +341,9 @@ func (w *responseWriter) encodedBody() (string, bool) {
 	if w.body.Len() == 0 {
 		return "", false
 	}
-	if isText(w.header.Get("Content-Type")) {
+	// A body that is not valid UTF-8 travels base64 whatever its type says:
+	// as a JSON string it would reach the client with U+FFFD in its place.
+	if isText(w.header.Get("Content-Type")) && utf8.Valid(w.body.Bytes()) {
 		return w.body.String(), false
 	}
 	return base64.StdEncoding.EncodeToString(w.body.Bytes()), true

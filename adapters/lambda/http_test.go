@@ -167,6 +167,10 @@ func TestHTTPResponseDefaults(t *testing.T) {
 			w.WriteHeader(404)
 			_, _ = io.WriteString(w, `{"a":1}`)
 		}), 404, `{"a":1}`, false, "application/problem+json"},
+		{"bytes that are not UTF-8 travel base64 whatever the type says", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write([]byte{'o', 'k', 0xff, 0xfe, 0})
+		}), 200, "b2v//gA=", true, "text/plain"},
 		{"empty body", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }), 204, "", false, ""},
 		{"panic is a bare 500", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, "partial secret")
