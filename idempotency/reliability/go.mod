@@ -60,3 +60,5 @@ replace github.com/faasport/faasport/state/redisstate => ../../state/redisstate
 replace github.com/faasport/faasport/state/pgstate => ../../state/pgstate
 
 replace github.com/faasport/faasport/state/dynamostate => ../../state/dynamostate
+
+replace github.com/faasport/faasport/state/internal/proxytest => ../../state/internal/proxytest

@@ -17,6 +17,7 @@ import (
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/dynamostate"
+	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/testing/statetest"
 )
 
@@ -121,7 +122,7 @@ func TestReliability(t *testing.T) {
 	ep := testenv.DynamoDBEndpoint(t)
 	table := newTable(t, newClient(ep))
 	host := ep[len("http://"):]
-	p := startNetwork(t, host)
-	c := newClient("http://"+p.addr, func(o *dynamodb.Options) { o.RetryMaxAttempts = 2 })
+	p := proxytest.Start(t, host)
+	c := newClient("http://"+p.Addr, func(o *dynamodb.Options) { o.RetryMaxAttempts = 2 })
 	statetest.CheckNetwork(t, dynamostate.New(c, table), p)
 }

@@ -3,14 +3,17 @@ module github.com/faasport/faasport/state/dynamostate
 go 1.26.0
 
 require (
-	github.com/Shopify/toxiproxy/v2 v2.5.0
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/credentials v1.20.15
 	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.73.1
 	github.com/aws/smithy-go v1.28.8
 	github.com/faasport/faasport v0.0.0
-	github.com/rs/zerolog v1.28.0
 	github.com/stretchr/testify v1.12.1
+)
+
+require (
+	github.com/Shopify/toxiproxy/v2 v2.5.0 // indirect
+	github.com/rs/zerolog v1.28.0 // indirect
 )
 
 require (
@@ -20,6 +23,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/internal/endpoint-discovery v1.13.10 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/faasport/faasport/state/internal/proxytest v0.0.0
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/gorilla/mux v1.8.0 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
@@ -37,3 +41,5 @@ require (
 )
 
 replace github.com/faasport/faasport => ../..
+
+replace github.com/faasport/faasport/state/internal/proxytest => ../internal/proxytest

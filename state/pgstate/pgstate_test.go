@@ -14,6 +14,7 @@ import (
 
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
+	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/state/pgstate"
 	"github.com/faasport/faasport/testing/statetest"
 )
@@ -143,13 +144,13 @@ func TestReliability(t *testing.T) {
 	raw := testenv.PostgresURL(t)
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
-	p := startNetwork(t, u.Host)
+	p := proxytest.Start(t, u.Host)
 	direct := newPool(t, raw)
 	table := uniqueTable(t, direct)
 	_, err = pgstate.New(context.Background(), direct, pgstate.WithTable(table))
 	require.NoError(t, err)
 
-	u.Host = p.addr
+	u.Host = p.Addr
 	q := u.Query()
 	q.Set("connect_timeout", "1")
 	u.RawQuery = q.Encode()

@@ -3,16 +3,20 @@ module github.com/faasport/faasport/state/redisstate
 go 1.26.0
 
 require (
-	github.com/Shopify/toxiproxy/v2 v2.5.0
 	github.com/faasport/faasport v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
-	github.com/rs/zerolog v1.28.0
 	github.com/stretchr/testify v1.12.1
+)
+
+require (
+	github.com/Shopify/toxiproxy/v2 v2.5.0 // indirect
+	github.com/rs/zerolog v1.28.0 // indirect
 )
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/faasport/faasport/state/internal/proxytest v0.0.0
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/gorilla/mux v1.8.0 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
@@ -31,3 +35,5 @@ require (
 )
 
 replace github.com/faasport/faasport => ../..
+
+replace github.com/faasport/faasport/state/internal/proxytest => ../internal/proxytest

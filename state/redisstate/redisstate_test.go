@@ -11,6 +11,7 @@ import (
 
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
+	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/state/redisstate"
 	"github.com/faasport/faasport/testing/statetest"
 )
@@ -124,10 +125,10 @@ func TestForeignKey(t *testing.T) {
 
 func TestReliability(t *testing.T) {
 	addr := testenv.RedisAddr(t)
-	p := startNetwork(t, addr)
+	p := proxytest.Start(t, addr)
 	direct := newClient(t, addr, nil)
 	c := redis.NewClient(&redis.Options{
-		Addr:                  p.addr,
+		Addr:                  p.Addr,
 		DialTimeout:           500 * time.Millisecond,
 		ReadTimeout:           500 * time.Millisecond,
 		WriteTimeout:          500 * time.Millisecond,
