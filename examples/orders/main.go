@@ -35,10 +35,11 @@ func main() {
 }
 
 // newStore picks the idempotency store: Redis when REDIS_ADDR is set, else
-// the in-memory default. The Redis client connects lazily, on first use.
+// the in-memory default. The Redis client connects lazily, on first use,
+// and its calls end with their context (redisstate.NewClient).
 func newStore() state.Store {
 	if addr := os.Getenv("REDIS_ADDR"); addr != "" {
-		return redisstate.New(redis.NewClient(&redis.Options{Addr: addr}), redisstate.WithPrefix("orders/"))
+		return redisstate.New(redisstate.NewClient(&redis.Options{Addr: addr}), redisstate.WithPrefix("orders/"))
 	}
 	return memstate.New()
 }
