@@ -5,9 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"strconv"
+	"github.com/faasport/faasport/internal/azjson"
 	"strings"
-	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 )
@@ -74,13 +73,13 @@ func readAzureQueue(m *Message, e event.Event) error {
 		return err
 	}
 	md := env.Metadata
-	if id := azStr(md["Id"]); id != "" {
+	if id := azjson.String(md["Id"]); id != "" {
 		m.ID = id
 	}
 	if n, ok := azInt(md["DequeueCount"], ""); ok {
 		m.Attempt = n
 	}
-	if t := azTime(md["InsertionTime"]); !t.IsZero() {
+	if t := azjson.Time(md["InsertionTime"]); !t.IsZero() {
 		m.PublishTime = t
 	}
 	return nil
@@ -92,17 +91,17 @@ func readAzureServiceBus(m *Message, e event.Event) error {
 		return err
 	}
 	md := env.Metadata
-	if id := azStr(md["MessageId"]); id != "" {
+	if id := azjson.String(md["MessageId"]); id != "" {
 		m.ID = id
 	}
 	if n, ok := azInt(md["DeliveryCount"], ""); ok {
 		m.Attempt = n
 	}
-	if t := azTime(md["EnqueuedTimeUtc"]); !t.IsZero() {
+	if t := azjson.Time(md["EnqueuedTimeUtc"]); !t.IsZero() {
 		m.PublishTime = t
 	}
-	m.OrderingKey = azStr(md["SessionId"])
-	m.ContentType = azStr(md["ContentType"])
+	m.OrderingKey = azjson.String(md["SessionId"])
+	m.ContentType = azjson.String(md["ContentType"])
 	// Extension 5.x calls them ApplicationProperties, earlier ones
 	// UserProperties.
 	props := md["ApplicationProperties"]
@@ -119,10 +118,10 @@ func readAzureEventHubs(m *Message, e event.Event) error {
 		return err
 	}
 	md := env.Metadata
-	if t := azTime(md["EnqueuedTimeUtc"]); !t.IsZero() {
+	if t := azjson.Time(md["EnqueuedTimeUtc"]); !t.IsZero() {
 		m.PublishTime = t
 	}
-	m.OrderingKey = azStr(md["PartitionKey"])
+	m.OrderingKey = azjson.String(md["PartitionKey"])
 	m.azureProperties(md["Properties"])
 	return nil
 }
@@ -133,9 +132,9 @@ func readAzureBlob(m *Message, e event.Event) error {
 		return err
 	}
 	md := env.Metadata
-	props := azObject(md["Properties"])
-	m.ContentType = azStr(props["ContentType"])
-	if t := azTime(props["LastModified"]); !t.IsZero() {
+	props := azjson.Object(md["Properties"])
+	m.ContentType = azjson.String(props["ContentType"])
+	if t := azjson.Time(props["LastModified"]); !t.IsZero() {
 		m.PublishTime = t
 	}
 	m.azureProperties(md["Metadata"])
@@ -146,8 +145,8 @@ func readAzureBlob(m *Message, e event.Event) error {
 // properties, and the trace context from its Diagnostic-Id (the W3C
 // traceparent the Azure SDKs write) or traceparent property.
 func (m *Message) azureProperties(raw json.RawMessage) {
-	for k, v := range azObject(raw) {
-		m.setAttr(k, azStr(v))
+	for k, v := range azjson.Object(raw) {
+		m.setAttr(k, azjson.String(v))
 	}
 	m.fromAttributes()
 	if m.Trace.TraceParent == "" {
@@ -157,76 +156,13 @@ func (m *Message) azureProperties(raw json.RawMessage) {
 	}
 }
 
-// The Functions host encodes many values twice: a string as a JSON string
-// of its JSON encoding, a number as a string of digits, an object as a
-// string of its JSON. These helpers read both forms.
-
-func azUnwrap(raw json.RawMessage) json.RawMessage {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) < 2 || raw[0] != '"' {
-		return raw
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return raw
-	}
-	if inner := bytes.TrimSpace([]byte(s)); len(inner) > 0 && json.Valid(inner) {
-		return inner
-	}
-	return raw
-}
-
-func azStr(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	v := azUnwrap(raw)
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	switch v[0] {
-	case '{', '[', 'n':
-		if json.Unmarshal(raw, &s) == nil {
-			return s
-		}
-		return ""
-	}
-	return string(v)
-}
-
-func azObject(raw json.RawMessage) map[string]json.RawMessage {
-	v := azUnwrap(raw)
-	if len(v) == 0 || v[0] != '{' {
-		return nil
-	}
-	var o map[string]json.RawMessage
-	if json.Unmarshal(v, &o) != nil {
-		return nil
-	}
-	return o
-}
-
 // azInt reads an integer, or with field set the integer field of an object.
 func azInt(raw json.RawMessage, field string) (int, bool) {
 	if field != "" {
-		raw = azObject(raw)[field]
+		raw = azjson.Object(raw)[field]
 	}
-	n, err := strconv.Atoi(azStr(raw))
-	return n, err == nil
-}
-
-func azTime(raw json.RawMessage) time.Time {
-	s := azStr(raw)
-	if s == "" {
-		return time.Time{}
-	}
-	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02T15:04:05.9999999", "01/02/2006 15:04:05 -07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
-		}
-	}
-	return time.Time{}
+	n, ok := azjson.Int(raw)
+	return int(n), ok
 }
 
 // azBody returns the message bytes of a trigger value: a string's text (its

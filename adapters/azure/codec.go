@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/faasport/faasport/internal/azjson"
 	"net/http"
 	"strconv"
 	"strings"
@@ -233,12 +234,12 @@ func (c *codec) decodeInvocation(r *http.Request, name string, fn *Function, inv
 // Storage DequeueCount, else the host's retry policy's RetryContext.
 func attempt(md obj) int {
 	for _, k := range [...]string{"DeliveryCount", "DequeueCount"} {
-		if n, ok := integer(md.get(k)); ok && n > 0 {
+		if n, ok := azjson.Int(md.get(k)); ok && n > 0 {
 			return int(n)
 		}
 	}
-	if rc := object(md.get("RetryContext")); rc != nil {
-		if n, ok := integer(rc["RetryCount"]); ok && n >= 0 {
+	if rc := azjson.Object(md.get("RetryContext")); rc != nil {
+		if n, ok := azjson.Int(rc["RetryCount"]); ok && n >= 0 {
 			return int(n) + 1
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/faasport/faasport/internal/azjson"
 	"net/http"
 	"net/url"
 	"sort"
@@ -74,7 +75,7 @@ func (c *codec) classify(fn *Function, inv *invocation) (kind, key string, b Bin
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if v := object(inv.data.get(k)); v != nil && v["Method"] != nil && v["Url"] != nil {
+		if v := azjson.Object(inv.data.get(k)); v != nil && v["Method"] != nil && v["Url"] != nil {
 			return KindHTTP, k, Binding{Type: KindHTTP, Name: k}
 		}
 	}
@@ -106,7 +107,7 @@ func sniff(md obj, v json.RawMessage) string {
 	case has("BlobTrigger") || has("Uri") && has("Properties"):
 		return KindBlob
 	}
-	if o := object(v); o != nil {
+	if o := azjson.Object(v); o != nil {
 		switch {
 		case o["Schedule"] != nil || o["IsPastDue"] != nil:
 			return KindTimer
@@ -114,8 +115,8 @@ func sniff(md obj, v json.RawMessage) string {
 			return KindEventGrid
 		}
 	}
-	if a, ok := array(v); ok && len(a) > 0 {
-		if o := object(a[0]); o != nil && (o["_lsn"] != nil || o["_rid"] != nil || o["_etag"] != nil) {
+	if a, ok := azjson.Array(v); ok && len(a) > 0 {
+		if o := azjson.Object(a[0]); o != nil && (o["_lsn"] != nil || o["_rid"] != nil || o["_etag"] != nil) {
 			return KindCosmosDB
 		}
 	}
@@ -132,7 +133,7 @@ type mapper struct {
 	id      string          // invocation id
 }
 
-func (m *mapper) sys() map[string]json.RawMessage { return object(m.md.get("sys")) }
+func (m *mapper) sys() map[string]json.RawMessage { return azjson.Object(m.md.get("sys")) }
 
 // entity returns the first binding property set, else "functions/<name>".
 func (m *mapper) entity(props ...string) string {
@@ -294,16 +295,16 @@ func (m *mapper) envelope(v json.RawMessage, md json.RawMessage) []byte {
 func (m *mapper) metadataJSON() json.RawMessage { return m.mdRaw }
 
 func (m *mapper) timer(v json.RawMessage) (event.Event, error) {
-	t := timestamp(m.sys()["UtcNow"])
+	t := azjson.Time(m.sys()["UtcNow"])
 	id := m.id
-	if st := object(object(v)["ScheduleStatus"]); st != nil {
-		if next := str(st["Next"]); next != "" {
+	if st := azjson.Object(azjson.Object(v)["ScheduleStatus"]); st != nil {
+		if next := azjson.String(st["Next"]); next != "" {
 			// One tick per scheduled occurrence: the host's retries of the
 			// same occurrence keep its id.
 			id = m.name + "@" + next
 		}
 	}
-	data := unwrap(v)
+	data := azjson.Unwrap(v)
 	if len(data) == 0 || data[0] != '{' {
 		data = json.RawMessage("{}")
 	}
@@ -313,22 +314,22 @@ func (m *mapper) timer(v json.RawMessage) (event.Event, error) {
 func (m *mapper) queue(v json.RawMessage) (event.Event, error) {
 	md := m.md
 	source := m.c.source(m.name, func() string { return "/storage/queues/" + m.entity("queueName") })
-	return m.newEvent(str(md.get("Id")), source, TypeQueueMessage, "",
-		timestamp(md.get("InsertionTime")), m.envelope(v, m.metadataJSON()))
+	return m.newEvent(azjson.String(md.get("Id")), source, TypeQueueMessage, "",
+		azjson.Time(md.get("InsertionTime")), m.envelope(v, m.metadataJSON()))
 }
 
 func (m *mapper) serviceBus(v json.RawMessage) (event.Event, error) {
 	md := m.md
-	id := str(md.get("MessageId"))
+	id := azjson.String(md.get("MessageId"))
 	if id == "" {
-		id = str(md.get("SequenceNumber"))
+		id = azjson.String(md.get("SequenceNumber"))
 	}
-	subject := str(md.get("Subject"))
+	subject := azjson.String(md.get("Subject"))
 	if subject == "" {
-		subject = str(md.get("Label"))
+		subject = azjson.String(md.get("Label"))
 	}
 	return m.newEvent(id, m.c.source(m.name, m.serviceBusSource), TypeServiceBusMessage, subject,
-		timestamp(md.get("EnqueuedTimeUtc")), m.envelope(v, m.metadataJSON()))
+		azjson.Time(md.get("EnqueuedTimeUtc")), m.envelope(v, m.metadataJSON()))
 }
 
 func (m *mapper) serviceBusSource() string {
@@ -345,18 +346,18 @@ func (m *mapper) serviceBusSource() string {
 // an array and the metadata has an *Array per property.
 func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 	md := m.md
-	pc := object(md.get("PartitionContext"))
-	hub := str(pc["EventHubName"])
+	pc := azjson.Object(md.get("PartitionContext"))
+	hub := azjson.String(pc["EventHubName"])
 	if hub == "" {
 		hub = m.entity("eventHubName", "path")
 	}
 	source := "/eventhubs/" + hub
-	partition := str(pc["PartitionId"])
+	partition := azjson.String(pc["PartitionId"])
 	// A batch has cardinality many, or, where no function.json says, the
 	// per-record …Array metadata; a single event's body may be an array.
 	many := strings.EqualFold(m.binding.Cardinality, "many") ||
 		m.binding.Cardinality == "" && (md.has("SequenceNumberArray") || md.has("OffsetArray"))
-	items, isArray := array(v)
+	items, isArray := azjson.Array(v)
 	if !many || !isArray {
 		return m.eventHubsOne(source, partition, v, m.metadataJSON(), md)
 	}
@@ -368,7 +369,7 @@ func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 	var shared obj
 	for _, mem := range md {
 		if name, ok := bytes.CutSuffix(mem.key, []byte("Array")); ok {
-			if a, ok := array(mem.value); ok {
+			if a, ok := azjson.Array(mem.value); ok {
 				arrays = append(arrays, perRecord{name, a})
 				continue
 			}
@@ -394,19 +395,19 @@ func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 }
 
 func (m *mapper) eventHubsOne(source, partition string, v, mdJSON json.RawMessage, md obj) ([]event.Event, error) {
-	seq := str(md.get("SequenceNumber"))
+	seq := azjson.String(md.get("SequenceNumber"))
 	id := seq
 	switch {
 	case seq == "":
-		id = str(md.get("Offset"))
+		id = azjson.String(md.get("Offset"))
 	case partition != "":
 		id = partition + ":" + seq
 	}
 	if id == "" {
 		id = m.id
 	}
-	e, err := m.newEvent(id, source, TypeEventHubsEvent, str(md.get("PartitionKey")),
-		timestamp(md.get("EnqueuedTimeUtc")), m.envelope(v, mdJSON))
+	e, err := m.newEvent(id, source, TypeEventHubsEvent, azjson.String(md.get("PartitionKey")),
+		azjson.Time(md.get("EnqueuedTimeUtc")), m.envelope(v, mdJSON))
 	return []event.Event{e}, err
 }
 
@@ -415,14 +416,14 @@ func (m *mapper) eventHubsOne(source, partition string, v, mdJSON json.RawMessag
 // CloudEvents conversion does (topic → source, eventType → type, data →
 // data).
 func (m *mapper) eventGrid(v json.RawMessage) ([]event.Event, error) {
-	raw := unwrap(v)
+	raw := azjson.Unwrap(v)
 	items := []json.RawMessage{raw}
-	if a, ok := array(raw); ok {
+	if a, ok := azjson.Array(raw); ok {
 		items = a
 	}
 	evs := make([]event.Event, 0, len(items))
 	for i, item := range items {
-		e, err := m.eventGridOne(unwrap(item))
+		e, err := m.eventGridOne(azjson.Unwrap(item))
 		if err != nil {
 			return nil, fmt.Errorf("event grid event %d: %w", i+1, err)
 		}
@@ -432,7 +433,7 @@ func (m *mapper) eventGrid(v json.RawMessage) ([]event.Event, error) {
 }
 
 func (m *mapper) eventGridOne(raw json.RawMessage) (event.Event, error) {
-	o := object(raw)
+	o := azjson.Object(raw)
 	if o == nil {
 		return event.Event{}, errors.New("an Event Grid event must be a JSON object")
 	}
@@ -447,11 +448,11 @@ func (m *mapper) eventGridOne(raw json.RawMessage) (event.Event, error) {
 	if len(data) == 0 {
 		data = json.RawMessage("null")
 	}
-	e, err := m.newEvent(str(o["id"]), str(o["topic"]), str(o["eventType"]), str(o["subject"]), timestamp(o["eventTime"]), data)
+	e, err := m.newEvent(azjson.String(o["id"]), azjson.String(o["topic"]), azjson.String(o["eventType"]), azjson.String(o["subject"]), azjson.Time(o["eventTime"]), data)
 	if err != nil {
 		return e, err
 	}
-	if dv := str(o["dataVersion"]); dv != "" {
+	if dv := azjson.String(o["dataVersion"]); dv != "" {
 		e.SetExtension("dataversion", dv)
 	}
 	return e, e.Validate()
@@ -459,11 +460,11 @@ func (m *mapper) eventGridOne(raw json.RawMessage) (event.Event, error) {
 
 func (m *mapper) blob(v json.RawMessage) (event.Event, error) {
 	md := m.md
-	path := str(md.get("BlobTrigger"))
-	props := object(md.get("Properties"))
+	path := azjson.String(md.get("BlobTrigger"))
+	props := azjson.Object(md.get("Properties"))
 	container, name, _ := strings.Cut(path, "/")
 	if path == "" {
-		if u, err := url.Parse(str(md.get("Uri"))); err == nil {
+		if u, err := url.Parse(azjson.String(md.get("Uri"))); err == nil {
 			container, name, _ = strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
 			path = container + "/" + name
 		}
@@ -472,20 +473,20 @@ func (m *mapper) blob(v json.RawMessage) (event.Event, error) {
 		container, _, _ = strings.Cut(m.binding.Prop("path"), "/")
 	}
 	id := path
-	if etag := str(props["ETag"]); etag != "" {
+	if etag := azjson.String(props["ETag"]); etag != "" {
 		id += "@" + strings.Trim(etag, `"`)
 	}
 	if path == "" {
 		id = m.id
 	}
 	return m.newEvent(id, "/storage/blobs/"+container, TypeBlobWritten, name,
-		timestamp(props["LastModified"]), m.envelope(v, m.metadataJSON()))
+		azjson.Time(props["LastModified"]), m.envelope(v, m.metadataJSON()))
 }
 
 // cosmos maps each changed document to one event whose data is the
 // document.
 func (m *mapper) cosmos(v json.RawMessage) ([]event.Event, error) {
-	docs, ok := array(v)
+	docs, ok := azjson.Array(v)
 	if !ok {
 		return nil, errors.New("the Cosmos DB trigger's value must be an array of documents")
 	}
@@ -500,27 +501,27 @@ func (m *mapper) cosmos(v json.RawMessage) ([]event.Event, error) {
 	}
 	evs := make([]event.Event, 0, len(docs))
 	for i, raw := range docs {
-		doc := unwrap(raw)
-		o := object(doc)
+		doc := azjson.Unwrap(raw)
+		o := azjson.Object(doc)
 		if o == nil {
 			return nil, fmt.Errorf("document %d of %d is not a JSON object", i+1, len(docs))
 		}
-		id := str(o["id"])
-		version := str(o["_lsn"])
+		id := azjson.String(o["id"])
+		version := azjson.String(o["_lsn"])
 		if version == "" {
-			version = strings.Trim(str(o["_etag"]), `"`)
+			version = strings.Trim(azjson.String(o["_etag"]), `"`)
 		}
 		if version == "" {
-			version = str(o["_ts"])
+			version = azjson.String(o["_ts"])
 		}
 		if version != "" {
 			id += "@" + version
 		}
 		var t time.Time
-		if ts, ok := integer(o["_ts"]); ok {
+		if ts, ok := azjson.Int(o["_ts"]); ok {
 			t = time.Unix(ts, 0).UTC()
 		}
-		e, err := m.newEvent(id, source, TypeCosmosDBChange, str(o["id"]), t, doc)
+		e, err := m.newEvent(id, source, TypeCosmosDBChange, azjson.String(o["id"]), t, doc)
 		if err != nil {
 			return nil, fmt.Errorf("document %d of %d: %w", i+1, len(docs), err)
 		}
@@ -537,10 +538,10 @@ func (m *mapper) other(kind string, v json.RawMessage) (event.Event, error) {
 	}
 	id := m.id
 	if id == "" {
-		id = str(m.sys()["RandGuid"])
+		id = azjson.String(m.sys()["RandGuid"])
 	}
 	return m.newEvent(id, "/functions/"+m.name, TypeInvocationPrefix+kind, "",
-		timestamp(m.sys()["UtcNow"]), m.envelope(v, m.metadataJSON()))
+		azjson.Time(m.sys()["UtcNow"]), m.envelope(v, m.metadataJSON()))
 }
 
 // httpReq is the host's description of an HTTP trigger's request.
@@ -555,7 +556,7 @@ type httpReq struct {
 
 func (m *mapper) decodeHTTP(v json.RawMessage) (*httpReq, http.Header, []byte, error) {
 	var hr httpReq
-	if err := json.Unmarshal(unwrap(v), &hr); err != nil {
+	if err := json.Unmarshal(azjson.Unwrap(v), &hr); err != nil {
 		return nil, nil, nil, fmt.Errorf("the request in Data must be an object {Url, Method, Query, Headers, Params, Body}: %w", err)
 	}
 	if hr.Method == "" {
@@ -563,13 +564,13 @@ func (m *mapper) decodeHTTP(v json.RawMessage) (*httpReq, http.Header, []byte, e
 	}
 	h := make(http.Header, len(hr.Headers))
 	for k, raw := range hr.Headers {
-		if a, ok := array(raw); ok {
+		if a, ok := azjson.Array(raw); ok {
 			for _, x := range a {
-				h.Add(k, str(x))
+				h.Add(k, azjson.String(x))
 			}
 			continue
 		}
-		h.Add(k, str(raw))
+		h.Add(k, azjson.String(raw))
 	}
 	ct := h.Get("Content-Type")
 	binary := strings.HasPrefix(ct, "application/octet-stream") || strings.HasPrefix(ct, "multipart/")
@@ -606,10 +607,10 @@ func (m *mapper) httpRequest(outer *http.Request, v json.RawMessage) (*http.Requ
 		return nil, fmt.Errorf("the request's Url %q is not a URL", hr.URL)
 	}
 	if u.RawQuery == "" {
-		if q := object(hr.Query); len(q) > 0 {
+		if q := azjson.Object(hr.Query); len(q) > 0 {
 			vals := url.Values{}
 			for k, raw := range q {
-				vals.Set(k, str(raw))
+				vals.Set(k, azjson.String(raw))
 			}
 			u.RawQuery = vals.Encode()
 		}
@@ -627,7 +628,7 @@ func (m *mapper) httpRequest(outer *http.Request, v json.RawMessage) (*http.Requ
 		r.Header.Set(HeaderInvocationID, id)
 	}
 	for k, raw := range hr.Params {
-		r.SetPathValue(k, str(raw))
+		r.SetPathValue(k, azjson.String(raw))
 	}
 	return r, nil
 }

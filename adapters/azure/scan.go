@@ -143,19 +143,6 @@ func skipValue(b []byte, i int) int {
 	return i
 }
 
-// plainString returns the text of a JSON string without escapes, without
-// decoding; ok is false for anything else.
-func plainString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
-	}
-	inner := raw[1 : len(raw)-1]
-	if bytes.IndexByte(inner, '\\') >= 0 {
-		return "", false
-	}
-	return string(inner), true
-}
-
 // json writes the members back as a JSON object.
 func (o obj) json() json.RawMessage {
 	n := 2
