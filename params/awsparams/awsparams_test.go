@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"github.com/faasport/faasport/params/paramstest"
 	"sync"
 	"testing"
 	"time"
@@ -171,28 +172,10 @@ func TestCacheOneCallForConcurrentColdStart(t *testing.T) {
 	})
 	f.gate = make(chan struct{})
 	c := params.New(awsparams.NewSecretsManager(f.secretsClient()))
-	const callers = 100
-	var started, done sync.WaitGroup
-	started.Add(callers)
-	done.Add(callers)
-	errs := make([]error, callers)
-	vals := make([]params.Value, callers)
-	for i := range callers {
-		go func() {
-			defer done.Done()
-			started.Done()
-			vals[i], errs[i] = c.Value(context.Background(), params.Ref{Name: "prod/key"})
-		}()
-	}
-	started.Wait()
-	close(f.gate)
-	done.Wait()
-	for i := range callers {
-		require.NoError(t, errs[i])
-		assert.Equal(t, "s", vals[i].Secret.Reveal())
-		assert.Equal(t, "v1", vals[i].Version)
-	}
-	assert.EqualValues(t, 1, f.calls.Load(), "one GetSecretValue for 100 callers")
+	paramstest.CheckConcurrentColdStart(t, paramstest.ColdStart{
+		Cache: c, Ref: params.Ref{Name: "prod/key"}, Secret: "s", Version: "v1",
+		Release: func() { close(f.gate) }, Calls: f.calls.Load,
+	})
 }
 
 // The SDK's own retry loop absorbs a short burst of throttling.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/faasport/faasport/params/paramstest"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -221,26 +222,8 @@ func TestCacheOneCallForConcurrentColdStart(t *testing.T) {
 	v.gate = make(chan struct{})
 	gate := v.gate
 	v.mu.Unlock()
-	const callers = 100
-	var started, done sync.WaitGroup
-	started.Add(callers)
-	done.Add(callers)
-	errs := make([]error, callers)
-	vals := make([]params.Value, callers)
-	for i := range callers {
-		go func() {
-			defer done.Done()
-			started.Done()
-			vals[i], errs[i] = c.Value(context.Background(), params.Ref{Name: "api-key"})
-		}()
-	}
-	started.Wait()
-	close(gate)
-	done.Wait()
-	for i := range callers {
-		require.NoError(t, errs[i])
-		assert.Equal(t, "two", vals[i].Secret.Reveal())
-		assert.Equal(t, "v2", vals[i].Version)
-	}
-	assert.EqualValues(t, 1, v.calls.Load()-before, "one GetSecret for 100 callers")
+	paramstest.CheckConcurrentColdStart(t, paramstest.ColdStart{
+		Cache: c, Ref: params.Ref{Name: "api-key"}, Secret: "two", Version: "v2",
+		Release: func() { close(gate) }, Calls: func() int64 { return v.calls.Load() - before },
+	})
 }

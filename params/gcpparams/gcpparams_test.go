@@ -3,6 +3,7 @@ package gcpparams_test
 import (
 	"context"
 	"fmt"
+	"github.com/faasport/faasport/params/paramstest"
 	"hash/crc32"
 	"net"
 	"strings"
@@ -234,26 +235,8 @@ func TestCacheOneCallForConcurrentColdStart(t *testing.T) {
 	f := newFake()
 	f.gate = make(chan struct{})
 	c := params.New(gcpparams.New(start(t, f), "my-project", noRetry))
-	const callers = 100
-	var started, done sync.WaitGroup
-	started.Add(callers)
-	done.Add(callers)
-	errs := make([]error, callers)
-	vals := make([]params.Value, callers)
-	for i := range callers {
-		go func() {
-			defer done.Done()
-			started.Done()
-			vals[i], errs[i] = c.Value(context.Background(), params.Ref{Name: "api-key"})
-		}()
-	}
-	started.Wait()
-	close(f.gate)
-	done.Wait()
-	for i := range callers {
-		require.NoError(t, errs[i])
-		assert.Equal(t, "v3-key", vals[i].Secret.Reveal())
-		assert.Equal(t, "3", vals[i].Version)
-	}
-	assert.EqualValues(t, 1, f.calls.Load(), "one AccessSecretVersion for 100 callers")
+	paramstest.CheckConcurrentColdStart(t, paramstest.ColdStart{
+		Cache: c, Ref: params.Ref{Name: "api-key"}, Secret: "v3-key", Version: "3",
+		Release: func() { close(f.gate) }, Calls: f.calls.Load,
+	})
 }
