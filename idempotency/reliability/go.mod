@@ -3,19 +3,22 @@ module github.com/faasport/faasport/idempotency/reliability
 go 1.26.0
 
 require (
-	github.com/Shopify/toxiproxy/v2 v2.5.0
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/credentials v1.20.15
 	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.73.1
 	github.com/cloudevents/sdk-go/v2 v2.16.2
 	github.com/faasport/faasport v0.0.0
+	github.com/faasport/faasport/internal/proxytest v0.0.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/redis/go-redis/v9 v9.23.0
-	github.com/rs/zerolog v1.28.0
 	github.com/stretchr/testify v1.12.1
 )
 
-require cloud.google.com/go/functions v1.19.3 // indirect
+require (
+	cloud.google.com/go/functions v1.19.3 // indirect
+	github.com/Shopify/toxiproxy/v2 v2.5.0 // indirect
+	github.com/rs/zerolog v1.28.0 // indirect
+)
 
 require (
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.10 // indirect
@@ -61,4 +64,4 @@ replace github.com/faasport/faasport/state/pgstate => ../../state/pgstate
 
 replace github.com/faasport/faasport/state/dynamostate => ../../state/dynamostate
 
-replace github.com/faasport/faasport/state/internal/proxytest => ../../state/internal/proxytest
+replace github.com/faasport/faasport/internal/proxytest => ../../internal/proxytest

@@ -4,16 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -22,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/idempotency"
@@ -130,34 +126,6 @@ func pgStore(t *testing.T) state.Store {
 	require.NoError(t, err)
 	return s
 }
-
-// proxy is a toxiproxy, in-process on loopback, in front of upstream; it
-// stops when the test ends.
-type proxy struct {
-	p    *toxiproxy.Proxy
-	Addr string
-}
-
-func startProxy(t testing.TB, upstream string) *proxy {
-	t.Helper()
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
-	p := toxiproxy.NewProxy(srv, strings.ReplaceAll(t.Name(), "/", "_"), "127.0.0.1:0", upstream)
-	require.NoError(t, p.Start(), "start toxiproxy in front of %s", upstream)
-	t.Cleanup(p.Stop)
-	return &proxy{p: p, Addr: p.Listen}
-}
-
-// latency delays what the server sends back by d on a share (0 to 1) of
-// the connections.
-func (p *proxy) latency(t testing.TB, d time.Duration, share float64) {
-	t.Helper()
-	_, err := p.p.Toxics.AddToxicJson(strings.NewReader(fmt.Sprintf(
-		`{"name":"slow","type":"latency","stream":"downstream","toxicity":%g,"attributes":{"latency":%d}}`,
-		share, d.Milliseconds())))
-	require.NoError(t, err, "add latency")
-}
-
-func (p *proxy) clear() { p.p.Toxics.ResetToxics(context.Background()) }
 
 // newEvent returns an event with a JSON data payload.
 func newEvent(t testing.TB, source, id string, data any) event.Event {

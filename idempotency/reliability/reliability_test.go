@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/faasport/faasport/internal/proxytest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -190,7 +191,7 @@ func TestReliabilityCrash(t *testing.T) {
 // toxiproxy in front of it stops). Deliveries fail with retryable errors,
 // no key's handler runs twice, and processing resumes when Redis is back.
 func TestReliabilityRedisOutage(t *testing.T) {
-	p := startProxy(t, testenv.RedisAddr(t))
+	p := proxytest.Start(t, testenv.RedisAddr(t))
 	client := redisClient(t, p.Addr, &redis.Options{
 		PoolSize: 16, MaxRetries: 1, DialTimeout: 300 * time.Millisecond,
 		ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond,
@@ -216,13 +217,13 @@ func TestReliabilityRedisOutage(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 		t0 := time.Now()
-		p.p.Stop()
+		p.Down()
 		defer func() { t.Logf("outage %v, completed %d at restart", time.Since(t0), completed.Load()) }()
 		for storeErrs.Load() < 20 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		time.Sleep(200 * time.Millisecond)
-		if err := p.p.Start(); err != nil {
+		if err := p.Reopen(); err != nil {
 			t.Errorf("restart proxy: %v", err)
 		}
 		close(outage)

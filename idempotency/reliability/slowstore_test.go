@@ -3,6 +3,7 @@ package reliability_test
 import (
 	"context"
 	"errors"
+	"github.com/faasport/faasport/internal/proxytest"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -52,11 +53,11 @@ func TestReliabilitySlowStore(t *testing.T) {
 	}
 	for _, tc := range clients {
 		t.Run(tc.name, func(t *testing.T) {
-			p := startProxy(t, testenv.RedisAddr(t))
+			p := proxytest.Start(t, testenv.RedisAddr(t))
 			c := tc.client(p.Addr)
 			t.Cleanup(func() { _ = c.Close() })
 			require.NoError(t, c.Ping(context.Background()).Err())
-			p.latency(t, latency, slowConn)
+			p.Slow(t, latency, slowConn)
 
 			var effects [keys]atomic.Int64
 			var late atomic.Int64 // handler runs whose context ended before the effect
@@ -146,7 +147,7 @@ func TestReliabilitySlowStore(t *testing.T) {
 			// redeliver what is left once it is fast again.
 			deliver(time.Now().Add(30 * time.Second))
 			slowPhase := completed.Load()
-			p.clear()
+			p.Heal()
 			deliver(time.Now().Add(2 * time.Minute))
 
 			var dups, lost, unrecorded int

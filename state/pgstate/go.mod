@@ -16,7 +16,7 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/faasport/faasport/state/internal/proxytest v0.0.0
+	github.com/faasport/faasport/internal/proxytest v0.0.0
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/gorilla/mux v1.8.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -40,4 +40,4 @@ require (
 
 replace github.com/faasport/faasport => ../..
 
-replace github.com/faasport/faasport/state/internal/proxytest => ../internal/proxytest
+replace github.com/faasport/faasport/internal/proxytest => ../../internal/proxytest

@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/internal/proxytest"
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
-	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/state/pgstate"
 	"github.com/faasport/faasport/testing/statetest"
 )

@@ -9,9 +9,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/internal/proxytest"
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
-	"github.com/faasport/faasport/state/internal/proxytest"
 	"github.com/faasport/faasport/state/redisstate"
 	"github.com/faasport/faasport/testing/statetest"
 )

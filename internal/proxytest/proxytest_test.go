@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faasport/faasport/state/internal/proxytest"
+	"github.com/faasport/faasport/internal/proxytest"
 	"github.com/faasport/faasport/testing/statetest"
 	"github.com/stretchr/testify/require"
 )

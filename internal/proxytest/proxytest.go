@@ -1,7 +1,7 @@
 // Package proxytest puts an in-process toxiproxy on loopback in front of a
 // server, as the statetest.Network the state backends' network checks
-// drive. It is test support for the state backend modules only; it lives in
-// a module of its own so toxiproxy never enters the root module.
+// drive, and the idempotency reliability tests use. It lives in a module of
+// its own so toxiproxy never enters the root module.
 package proxytest
 
 import (
@@ -36,23 +36,30 @@ func Start(t testing.TB, upstream string) *Network {
 	return &Network{p: p, Addr: p.Listen}
 }
 
-func (n *Network) toxic(t testing.TB, typ, attrs string) {
+func (n *Network) toxic(t testing.TB, typ string, share float64, attrs string) {
 	t.Helper()
 	_, err := n.p.Toxics.AddToxicJson(strings.NewReader(fmt.Sprintf(
-		`{"name":%q,"type":%q,"stream":"downstream","toxicity":1,"attributes":{%s}}`, typ, typ, attrs)))
+		`{"name":%q,"type":%q,"stream":"downstream","toxicity":%g,"attributes":{%s}}`, typ, typ, share, attrs)))
 	require.NoError(t, err, "proxytest: add toxic %s", typ)
 }
 
 // Delay delays everything the server sends back by d.
 func (n *Network) Delay(t testing.TB, d time.Duration) {
 	t.Helper()
-	n.toxic(t, "latency", fmt.Sprintf(`"latency":%d`, d.Milliseconds()))
+	n.Slow(t, d, 1)
+}
+
+// Slow delays what the server sends back by d on a share (0 to 1) of the
+// connections.
+func (n *Network) Slow(t testing.TB, d time.Duration, share float64) {
+	t.Helper()
+	n.toxic(t, "latency", share, fmt.Sprintf(`"latency":%d`, d.Milliseconds()))
 }
 
 // Reset resets every connection as soon as data flows through it.
 func (n *Network) Reset(t testing.TB) {
 	t.Helper()
-	n.toxic(t, "reset_peer", `"timeout":0`)
+	n.toxic(t, "reset_peer", 1, `"timeout":0`)
 }
 
 // Heal removes delays and resets.
@@ -64,5 +71,9 @@ func (n *Network) Down() { n.p.Stop() }
 // Up accepts connections again, on the same address.
 func (n *Network) Up(t testing.TB) {
 	t.Helper()
-	require.NoError(t, n.p.Start(), "proxytest: restart toxiproxy")
+	require.NoError(t, n.Reopen(), "proxytest: restart toxiproxy")
 }
+
+// Reopen is Up for goroutines other than the test's: it returns the error
+// instead of failing the test.
+func (n *Network) Reopen() error { return n.p.Start() }

@@ -1,4 +1,4 @@
-module github.com/faasport/faasport/state/internal/proxytest
+module github.com/faasport/faasport/internal/proxytest
 
 go 1.26.0
 
@@ -28,4 +28,4 @@ require (
 	gopkg.in/tomb.v1 v1.0.0-20141024135613-dd632973f1e7 // indirect
 )
 
-replace github.com/faasport/faasport => ../../..
+replace github.com/faasport/faasport => ../..
