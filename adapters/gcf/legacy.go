@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"cloud.google.com/go/functions/metadata"
@@ -122,36 +123,65 @@ func encodeData(d any) ([]byte, error) {
 	return bytes.TrimSpace(buf.Bytes()), nil
 }
 
-// legacyTypes maps CloudEvent types to the legacy types a background
-// function gets for them.
-var legacyTypes = map[string]string{
-	"google.cloud.pubsub.topic.v1.messagePublished":  "google.pubsub.topic.publish",
-	"google.cloud.storage.object.v1.finalized":       "google.storage.object.finalize",
-	"google.cloud.storage.object.v1.deleted":         "google.storage.object.delete",
-	"google.cloud.storage.object.v1.archived":        "google.storage.object.archive",
-	"google.cloud.storage.object.v1.metadataUpdated": "google.storage.object.metadataUpdate",
-	"google.cloud.firestore.document.v1.written":     "providers/cloud.firestore/eventTypes/document.write",
-	"google.cloud.firestore.document.v1.created":     "providers/cloud.firestore/eventTypes/document.create",
-	"google.cloud.firestore.document.v1.updated":     "providers/cloud.firestore/eventTypes/document.update",
-	"google.cloud.firestore.document.v1.deleted":     "providers/cloud.firestore/eventTypes/document.delete",
-	"google.firebase.auth.user.v1.created":           "providers/firebase.auth/eventTypes/user.create",
-	"google.firebase.auth.user.v1.deleted":           "providers/firebase.auth/eventTypes/user.delete",
-	"google.firebase.analytics.log.v1.written":       "providers/google.firebase.analytics/eventTypes/event.log",
-	"google.firebase.database.ref.v1.created":        "providers/google.firebase.database/eventTypes/ref.create",
-	"google.firebase.database.ref.v1.written":        "providers/google.firebase.database/eventTypes/ref.write",
-	"google.firebase.database.ref.v1.updated":        "providers/google.firebase.database/eventTypes/ref.update",
-	"google.firebase.database.ref.v1.deleted":        "providers/google.firebase.database/eventTypes/ref.delete",
+// legacyType gives the legacy type a background function gets for a
+// CloudEvent type. A switch, not a map, so that nothing is built at start.
+func legacyType(ceType string) (string, bool) {
+	switch ceType {
+	case "google.cloud.pubsub.topic.v1.messagePublished":
+		return "google.pubsub.topic.publish", true
+	case "google.cloud.storage.object.v1.finalized":
+		return "google.storage.object.finalize", true
+	case "google.cloud.storage.object.v1.deleted":
+		return "google.storage.object.delete", true
+	case "google.cloud.storage.object.v1.archived":
+		return "google.storage.object.archive", true
+	case "google.cloud.storage.object.v1.metadataUpdated":
+		return "google.storage.object.metadataUpdate", true
+	case "google.cloud.firestore.document.v1.written":
+		return "providers/cloud.firestore/eventTypes/document.write", true
+	case "google.cloud.firestore.document.v1.created":
+		return "providers/cloud.firestore/eventTypes/document.create", true
+	case "google.cloud.firestore.document.v1.updated":
+		return "providers/cloud.firestore/eventTypes/document.update", true
+	case "google.cloud.firestore.document.v1.deleted":
+		return "providers/cloud.firestore/eventTypes/document.delete", true
+	case "google.firebase.auth.user.v1.created":
+		return "providers/firebase.auth/eventTypes/user.create", true
+	case "google.firebase.auth.user.v1.deleted":
+		return "providers/firebase.auth/eventTypes/user.delete", true
+	case "google.firebase.analytics.log.v1.written":
+		return "providers/google.firebase.analytics/eventTypes/event.log", true
+	case "google.firebase.database.ref.v1.created":
+		return "providers/google.firebase.database/eventTypes/ref.create", true
+	case "google.firebase.database.ref.v1.written":
+		return "providers/google.firebase.database/eventTypes/ref.write", true
+	case "google.firebase.database.ref.v1.updated":
+		return "providers/google.firebase.database/eventTypes/ref.update", true
+	case "google.firebase.database.ref.v1.deleted":
+		return "providers/google.firebase.database/eventTypes/ref.delete", true
+	default:
+		return "", false
+	}
 }
 
-var (
-	sourceRe    = regexp.MustCompile(`//([^/]+)/(.+)`)
-	locationsRe = regexp.MustCompile(`/locations/[^/]+`)
-)
+// legacyPatterns are the patterns legacyFromCloudEvent reads sources and
+// resources with. They compile on first use, so a binary that never
+// converts an event pays nothing for them at start.
+type legacyPatterns struct {
+	source, locations *regexp.Regexp
+}
+
+var compileLegacyPatterns = sync.OnceValue(func() *legacyPatterns {
+	return &legacyPatterns{
+		source:    regexp.MustCompile(`//([^/]+)/(.+)`),
+		locations: regexp.MustCompile(`/locations/[^/]+`),
+	}
+})
 
 // legacyFromCloudEvent converts a CloudEvent by the framework's
 // CloudEvent-to-legacy rules.
 func legacyFromCloudEvent(e event.Event) (*LegacyEvent, error) {
-	typ, ok := legacyTypes[e.Type()]
+	typ, ok := legacyType(e.Type())
 	if !ok {
 		return nil, fmt.Errorf("gcf: convert event %q of type %q to a legacy event: the type has no legacy equivalent", e.ID(), e.Type())
 	}
@@ -165,7 +195,7 @@ func legacyFromCloudEvent(e event.Event) (*LegacyEvent, error) {
 	if err := json.Unmarshal(e.Data(), &data); err != nil {
 		return nil, fmt.Errorf("gcf: convert event %q to a legacy event: its data is not a JSON object: %w", e.ID(), err)
 	}
-	m := sourceRe.FindStringSubmatch(e.Source())
+	m := compileLegacyPatterns().source.FindStringSubmatch(e.Source())
 	if len(m) != 3 {
 		return nil, fmt.Errorf("gcf: convert event %q to a legacy event: source %q is not //SERVICE/RESOURCE", e.ID(), e.Source())
 	}
@@ -191,7 +221,7 @@ func legacyFromCloudEvent(e event.Event) (*LegacyEvent, error) {
 			}
 		}
 	case "firebasedatabase.googleapis.com":
-		md.Resource = &metadata.Resource{RawPath: locationsRe.ReplaceAllString(resource, "")}
+		md.Resource = &metadata.Resource{RawPath: compileLegacyPatterns().locations.ReplaceAllString(resource, "")}
 	case "storage.googleapis.com":
 		md.Resource = &metadata.Resource{Name: resource, Service: service}
 		if kind, ok := data["kind"]; ok {
