@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/faasport/faasport/internal/azjson"
 )
 
 // The types adapters/azure gives Azure Functions triggers (see
@@ -40,9 +42,9 @@ func (o *Object) fromAzureBlob(e event.Event) error {
 	if err := decode("storage", e, &env); err != nil {
 		return err
 	}
-	path := azText(env.Metadata.BlobTrigger)
+	path := azjson.String(env.Metadata.BlobTrigger)
 	if path == "" {
-		u := azText(env.Metadata.URI)
+		u := azjson.String(env.Metadata.URI)
 		if _, rest, ok := strings.Cut(u, "://"); ok {
 			_, path, _ = strings.Cut(rest, "/")
 		}
@@ -56,7 +58,7 @@ func (o *Object) fromAzureBlob(e event.Event) error {
 		LastModified  string          `json:"LastModified"`
 		VersionID     string          `json:"VersionId"`
 	}
-	if raw := azRaw(env.Metadata.Properties); len(raw) > 0 && raw[0] == '{' {
+	if raw := azjson.Unwrap(env.Metadata.Properties); len(raw) > 0 && raw[0] == '{' {
 		if err := json.Unmarshal(raw, &props); err != nil {
 			return malformed("storage", e, err)
 		}
@@ -66,7 +68,7 @@ func (o *Object) fromAzureBlob(e event.Event) error {
 	if len(size) == 0 {
 		size = props.Length
 	}
-	o.Size, _ = strconv.ParseInt(azText(size), 10, 64)
+	o.Size, _ = strconv.ParseInt(azjson.String(size), 10, 64)
 	if t, err := time.Parse(time.RFC3339Nano, props.LastModified); err == nil && o.Time.IsZero() {
 		o.Time = t
 	}
@@ -134,39 +136,4 @@ func (t *Tick) fromAzureTimer(e event.Event) {
 	if s := e.Subject(); s != "" {
 		t.Schedule = e.Source() + " " + s
 	}
-}
-
-// azRaw undoes the Functions host's second JSON encoding of a value (a
-// string holding JSON).
-func azRaw(raw json.RawMessage) json.RawMessage {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) < 2 || raw[0] != '"' {
-		return raw
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		if inner := bytes.TrimSpace([]byte(s)); len(inner) > 0 && json.Valid(inner) {
-			return inner
-		}
-	}
-	return raw
-}
-
-// azText reads a string or number value in either of the host's encodings.
-func azText(raw json.RawMessage) string {
-	v := azRaw(raw)
-	if len(v) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	if v[0] == '{' || v[0] == '[' || v[0] == 'n' {
-		if json.Unmarshal(raw, &s) == nil {
-			return s
-		}
-		return ""
-	}
-	return string(v)
 }
