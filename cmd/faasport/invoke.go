@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/internal/cejson"
+	"github.com/faasport/faasport/testing/adaptertest"
 	"github.com/faasport/faasport/testing/fntest"
 	"github.com/faasport/faasport/testing/lambdatest"
 )
@@ -504,34 +504,11 @@ func rebase(req *http.Request, base string, body []byte) (*http.Request, error) 
 }
 
 // binaryRequest is e as Eventarc delivers it: a binary-mode CloudEvents
-// HTTP request.
+// HTTP request, built as the adapters' conformance suite builds it.
 func binaryRequest(base string, e event.Event) (*http.Request, error) {
-	req, err := http.NewRequest(http.MethodPost, base+"/", bytes.NewReader(e.Data()))
+	req, err := adaptertest.BinaryRequest(context.Background(), base+"/", e)
 	if err != nil {
 		return nil, fmt.Errorf("faasport: build the CloudEvent request: %w", err)
-	}
-	h := req.Header
-	h.Set("Ce-Specversion", e.SpecVersion())
-	h.Set("Ce-Id", e.ID())
-	h.Set("Ce-Source", e.Source())
-	h.Set("Ce-Type", e.Type())
-	if s := e.Subject(); s != "" {
-		h.Set("Ce-Subject", s)
-	}
-	if !e.Time().IsZero() {
-		h.Set("Ce-Time", e.Time().UTC().Format(time.RFC3339Nano))
-	}
-	ext := e.Extensions()
-	names := make([]string, 0, len(ext))
-	for k := range ext {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		h.Set("Ce-"+k, fmt.Sprint(ext[k]))
-	}
-	if ct := e.DataContentType(); ct != "" {
-		h.Set("Content-Type", ct)
 	}
 	return req, nil
 }
