@@ -21,6 +21,17 @@ import (
 // service's answer relayed as JSON.
 func extensionFake(t *testing.T) (*httptest.Server, func() url.Values) {
 	t.Helper()
+	// failures are the extension's error answers, by the name asked for.
+	failures := map[string]struct {
+		status int
+		body   string
+	}{
+		"missing":  {http.StatusBadRequest, "ResourceNotFoundException: Secrets Manager can't find the specified secret."},
+		"/missing": {http.StatusBadRequest, "ParameterNotFound"},
+		"denied":   {http.StatusBadRequest, "AccessDeniedException: not authorized"},
+		"busy":     {http.StatusTooManyRequests, "slow down"},
+		"gone":     {http.StatusNotFound, ""},
+	}
 	var mu sync.Mutex
 	var last url.Values
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -33,23 +44,11 @@ func extensionFake(t *testing.T) (*httptest.Server, func() url.Values) {
 			return
 		}
 		key := q.Get("name") + q.Get("secretId")
-		switch key {
-		case "missing":
-			http.Error(w, "ResourceNotFoundException: Secrets Manager can't find the specified secret.", http.StatusBadRequest)
+		if f, ok := failures[key]; ok {
+			http.Error(w, f.body, f.status)
 			return
-		case "/missing":
-			http.Error(w, "ParameterNotFound", http.StatusBadRequest)
-			return
-		case "denied":
-			http.Error(w, "AccessDeniedException: not authorized", http.StatusBadRequest)
-			return
-		case "busy":
-			http.Error(w, "slow down", http.StatusTooManyRequests)
-			return
-		case "gone":
-			http.Error(w, "", http.StatusNotFound)
-			return
-		case "broken":
+		}
+		if key == "broken" {
 			_, _ = w.Write([]byte(`{"SecretString": 12`))
 			return
 		}
