@@ -80,21 +80,16 @@ func (g *guard) done(err error) {
 	if counted {
 		g.written--
 	}
-	g.mu.Unlock()
-	if err != nil {
-		if !counted {
-			g.fail(err)
-		}
-		return
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	{
+	if err == nil {
 		if g.down {
 			g.logger.Info("otelsetup: telemetry exports work again",
 				slog.String("signal", g.signal), slog.Int("exports_lost", g.dropped))
 		}
 		g.down, g.backoff, g.dropped = false, 0, 0
+	}
+	g.mu.Unlock()
+	if err != nil && !counted {
+		g.fail(err)
 	}
 }
 
