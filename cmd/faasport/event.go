@@ -141,6 +141,11 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
+// maxBatch is the largest -batch: the most records Lambda puts in one
+// invocation (SQS, Kinesis, Kafka batch size limit). A larger one would
+// only exhaust memory building it.
+const maxBatch = 10000
+
 // eventFlags are the flags that shape an event.
 type eventFlags struct {
 	body, id, group, at              string
@@ -220,6 +225,9 @@ func (f *eventFlags) options() []fntest.InputOption {
 }
 
 func (f *eventFlags) check() error {
+	if f.batch < 1 || f.batch > maxBatch {
+		return fmt.Errorf("faasport: -batch %d: write a number of records from 1 to %d, the largest batch Lambda delivers", f.batch, maxBatch)
+	}
 	if f.at != "" {
 		if _, err := time.Parse(time.RFC3339Nano, f.at); err != nil {
 			return fmt.Errorf("faasport: -time %q: %w", f.at, err)

@@ -208,6 +208,8 @@ func TestEventErrors(t *testing.T) {
 		{"bad JSON item", []string{"event", "dynamodb", "-new", "{"}, 1, "-new"},
 		{"bad time", []string{"event", "sqs", "-time", "yesterday"}, 1, "-time"},
 		{"stray argument", []string{"event", "sqs", "-body", "x", "extra"}, 2, "unexpected argument"},
+		{"no records", []string{"event", "sqs", "-batch", "0"}, 1, "-batch 0"},
+		{"batch larger than Lambda's", []string{"event", "kafka", "-batch", "100000000000"}, 1, "from 1 to 10000"},
 		{"unknown command", []string{"deploy"}, 2, "unknown command"},
 	}
 	for _, tt := range tests {
