@@ -131,12 +131,11 @@ func TestAzureMalformed(t *testing.T) {
 	}
 }
 
-// TestAzureDispatch runs once payload.go dispatches the Azure types to
-// azureReader (one line in reader); until then it is skipped.
+// TestAzureDispatch checks that payload.go dispatches the Azure types to
+// azureReader.
 func TestAzureDispatch(t *testing.T) {
-	if reader(azureServiceBus) == nil {
-		t.Skip("payload.go does not dispatch com.microsoft.azure. types yet")
-	}
+	read, _ := envelope(azureServiceBus)
+	require.NotNil(t, read)
 	e := azureEvent(t, azureServiceBus, "m-1", `{"Data":"{\"a\":1}","Metadata":{"MessageId":"m-9","DeliveryCount":2}}`)
 	m, err := Of(e)
 	require.NoError(t, err)

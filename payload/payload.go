@@ -89,61 +89,72 @@ func Of(e event.Event) (*Message, error) {
 // m is left zero. It lets a caller that keeps the Message inside a larger
 // value spare an allocation.
 func Read(e event.Event, m *Message) error {
-	*m = Message{ID: e.ID(), Source: e.Source(), PublishTime: e.Time()}
 	if e.Context == nil {
 		*m = Message{}
 		return fmt.Errorf("%w: the event has no context attributes; build events with event.New", ErrMalformed)
 	}
-	typ := e.Type()
-	if read := reader(typ); read != nil {
-		if err := read(m, e); err != nil {
-			*m = Message{}
-			return fmt.Errorf("payload: read the %s of event %q (type %q): %w: %w; the event cannot be handled and should not be retried",
-				readerName(typ), e.ID(), typ, ErrMalformed, err)
-		}
-		if m.Trace.TraceParent == "" {
-			m.Trace.TraceParent, m.Trace.TraceState = extension(e, "traceparent"), extension(e, "tracestate")
-		}
-		if m.ContentType == "" {
-			m.ContentType = Sniff(m.Data)
-		}
+	read, name := envelope(e.Type())
+	return readWith(e, m, read, name)
+}
+
+// readWith is [Read] once the event's envelope reader is known.
+func readWith(e event.Event, m *Message, read func(*Message, event.Event) error, name string) error {
+	if read == nil {
+		*m = Message{}
+		own(m, e)
 		return nil
 	}
-	own(m, e)
+	*m = Message{ID: e.ID(), Source: e.Source(), PublishTime: e.Time()}
+	if err := read(m, e); err != nil {
+		*m = Message{}
+		typ := e.Type()
+		return fmt.Errorf("payload: read the %s of event %q (type %q): %w: %w; the event cannot be handled and should not be retried",
+			name, e.ID(), typ, ErrMalformed, err)
+	}
+	if m.Trace.TraceParent == "" {
+		m.Trace.TraceParent, m.Trace.TraceState = extension(e, "traceparent"), extension(e, "tracestate")
+	}
+	if m.ContentType == "" {
+		m.ContentType = Sniff(m.Data)
+	}
 	return nil
 }
 
 // Enveloped reports whether events of the given CloudEvent type carry a
 // broker's envelope that [Of] unwraps (an SQS record, a Pub/Sub push
 // body, ...), rather than being their own payload. It does not allocate.
-func Enveloped(eventType string) bool { return reader(eventType) != nil }
-
-// reader returns the function that reads the envelope of events of type
-// typ, or nil when the event is its own payload. Each platform's envelopes
-// live in their own file; a new platform adds one case here.
-func reader(typ string) func(*Message, event.Event) error {
-	switch {
-	case strings.HasPrefix(typ, "com.amazonaws."):
-		return awsReader(typ)
-	case strings.HasPrefix(typ, "google."), strings.HasPrefix(typ, "providers/cloud.pubsub/"):
-		return googleReader(typ)
-	case strings.HasPrefix(typ, azurePrefix):
-		return azureReader(typ)
-	}
-	return nil
+func Enveloped(eventType string) bool {
+	read, _ := envelope(eventType)
+	return read != nil
 }
 
-// readerName names the envelope of typ for error messages.
-func readerName(typ string) string {
-	switch {
-	case strings.HasPrefix(typ, "com.amazonaws."):
-		return "AWS record"
-	case strings.HasPrefix(typ, "google."), strings.HasPrefix(typ, "providers/cloud.pubsub/"):
-		return "Pub/Sub message"
-	case strings.HasPrefix(typ, azurePrefix):
-		return "Azure Functions message"
+// envelope returns the function that reads the envelope of events of type
+// typ and the envelope's name for error messages, or a nil function when
+// the event is its own payload. Each platform's envelopes live in their own
+// file; a new platform adds one case here. It runs on every typed call, so
+// it looks at the first byte before comparing prefixes.
+func envelope(typ string) (func(*Message, event.Event) error, string) {
+	if typ == "" {
+		return nil, ""
 	}
-	return "envelope"
+	switch typ[0] {
+	case 'c':
+		switch {
+		case strings.HasPrefix(typ, "com.amazonaws."):
+			return awsReader(typ), "AWS record"
+		case strings.HasPrefix(typ, azurePrefix):
+			return azureReader(typ), "Azure Functions message"
+		}
+	case 'g':
+		if strings.HasPrefix(typ, "google.") {
+			return googleReader(typ), "Pub/Sub message"
+		}
+	case 'p':
+		if strings.HasPrefix(typ, "providers/cloud.pubsub/") {
+			return googleReader(typ), "Pub/Sub message"
+		}
+	}
+	return nil, ""
 }
 
 // own fills m from an event that is its own payload.
@@ -299,7 +310,11 @@ type Carrier struct {
 // attempt is the delivery attempt the platform reported, used where the
 // message does not say (pass 0 if unknown).
 func (c *Carrier) Bind(parent context.Context, e event.Event, attempt int) ([]byte, string, error) {
-	if e.Context != nil && reader(e.Type()) == nil {
+	if e.Context == nil {
+		return nil, "", Read(e, new(Message)) // the error Read gives
+	}
+	read, name := envelope(e.Type())
+	if read == nil {
 		data, ct := e.Data(), e.DataContentType()
 		if ct == "" {
 			ct = Sniff(data)
@@ -308,7 +323,7 @@ func (c *Carrier) Bind(parent context.Context, e event.Event, attempt int) ([]by
 		return data, ct, nil
 	}
 	m := new(Message)
-	if err := Read(e, m); err != nil {
+	if err := readWith(e, m, read, name); err != nil {
 		return nil, "", err
 	}
 	if m.Attempt == 0 {
