@@ -67,7 +67,7 @@ func Typed[In, Out any](f func(ctx context.Context, in In) (Out, error), opts ..
 	o := newTypedOptions(opts)
 	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
 		c := new(call[In])
-		if err := o.decodeInto(ctx, e, c); err != nil {
+		if err := decodeInto(ctx, o, e, c); err != nil {
 			return nil, err
 		}
 		out, err := f(&c.Carrier, c.in)
@@ -85,7 +85,7 @@ func Consume[In any](f func(ctx context.Context, in In) error, opts ...TypedOpti
 	o := newTypedOptions(opts)
 	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
 		c := new(call[In])
-		if err := o.decodeInto(ctx, e, c); err != nil {
+		if err := decodeInto(ctx, o, e, c); err != nil {
 			return nil, err
 		}
 		return nil, f(&c.Carrier, c.in)
@@ -107,29 +107,20 @@ type call[In any] struct {
 	in In
 }
 
-// carrier lets decodeInto reach a call's parts whatever its input type.
-type carrier interface {
-	carrier() *payload.Carrier
-	input() any
-}
-
-func (c *call[In]) carrier() *payload.Carrier { return &c.Carrier }
-func (c *call[In]) input() any                { return &c.in }
-
 // decodeInto reads e's payload, binds c's context to ctx and the payload's
-// Message, and decodes the payload into c's input.
-func (o *typedOptions) decodeInto(ctx context.Context, e event.Event, c carrier) error {
+// Message, and decodes the payload into c's input. It is generic, not a
+// method, so the hot path makes no dynamic calls to reach c's parts.
+func decodeInto[In any](ctx context.Context, o *typedOptions, e event.Event, c *call[In]) error {
 	attempt := 0
 	if inv, ok := InvocationFromContext(ctx); ok {
 		attempt = inv.Attempt
 	}
-	v := c.input()
-	data, ct, err := c.carrier().Bind(ctx, e, attempt)
+	data, ct, err := c.Bind(ctx, e, attempt)
 	if err != nil {
-		return o.decodeError(e, e.DataContentType(), v, err)
+		return o.decodeError(e, e.DataContentType(), &c.in, err)
 	}
-	if err := o.decode(ct, data, v); err != nil {
-		return o.decodeError(e, ct, v, err)
+	if err := o.decode(ct, data, &c.in); err != nil {
+		return o.decodeError(e, ct, &c.in, err)
 	}
 	return nil
 }
