@@ -142,16 +142,7 @@ func (a *httpAdapter) Deliver(ctx context.Context, d Delivery) (Result, error) {
 func httpRequest(ctx context.Context, url string, d Delivery) (*http.Request, error) {
 	switch {
 	case len(d.Events) != 1:
-		b, err := json.Marshal(d.Events)
-		if err != nil {
-			return nil, err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Content-Type", frontdoor.MediaTypeBatch)
-		return req, nil
+		return BatchRequest(ctx, url, d.Events)
 	case d.Attempt > 0:
 		e := d.Events[0]
 		push := map[string]any{
@@ -175,6 +166,20 @@ func httpRequest(ctx context.Context, url string, d Delivery) (*http.Request, er
 		return req, nil
 	}
 	return BinaryRequest(ctx, url, d.Events[0])
+}
+
+// BatchRequest builds a batched-mode CloudEvents HTTP request for es.
+func BatchRequest(ctx context.Context, url string, es []event.Event) (*http.Request, error) {
+	b, err := json.Marshal(es)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", frontdoor.MediaTypeBatch)
+	return req, nil
 }
 
 // BinaryRequest builds a binary-mode CloudEvents HTTP request for e.

@@ -448,13 +448,7 @@ func (tg *target) deliverHTTP(s *sent) (Result, error) {
 	var req *http.Request
 	var err error
 	if s.batch {
-		var b []byte
-		if b, err = json.Marshal(s.events); err != nil {
-			return Result{}, err
-		}
-		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, tg.srv.URL, bytes.NewReader(b)); err == nil {
-			req.Header.Set("Content-Type", frontdoor.MediaTypeBatch)
-		}
+		req, err = adaptertest.BatchRequest(ctx, tg.srv.URL, s.events)
 	} else {
 		req, err = adaptertest.BinaryRequest(ctx, tg.srv.URL, s.events[0])
 	}
