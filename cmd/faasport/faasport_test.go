@@ -156,6 +156,7 @@ func TestInvokeErrors(t *testing.T) {
 		{"not a Lambda bootstrap", []string{"invoke", "-timeout", "5s", "/bin/true"}, 1, "exited before answering"},
 		{"not an HTTP server", []string{"invoke", "-platform", "http", "/bin/true"}, 1, "exited before listening"},
 		{"bad attribute", []string{"invoke", bin, "sqs", "-attr", "novalue"}, 1, "write name=value"},
+		{"never sent", []string{"invoke", "-times", "0", bin}, 1, "at least once"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -97,6 +97,9 @@ func invokeCmd(args []string, stdout, stderr io.Writer) int {
 // run builds the binary if needed, starts it, sends the event and prints
 // the outcome.
 func (inv *invocation) run(ctx context.Context, stdout, stderr io.Writer) error {
+	if inv.times < 1 {
+		return fmt.Errorf("faasport: -times %d: send the event at least once", inv.times)
+	}
 	if err := inv.flags.check(); err != nil {
 		return err
 	}
