@@ -14,6 +14,7 @@ import (
 
 	"github.com/faasport/faasport/params"
 	"github.com/faasport/faasport/params/awsparams"
+	"github.com/faasport/faasport/params/paramstest"
 )
 
 // extensionFake answers as the Parameters and Secrets Lambda Extension does:
@@ -105,7 +106,7 @@ func TestExtension(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v, ver, err := tt.provider.Fetch(context.Background(), tt.ref)
 			if tt.wantErr != nil {
-				require.ErrorIs(t, err, tt.wantErr)
+				paramstest.CheckMapped(t, err, tt.wantErr)
 				return
 			}
 			require.NoError(t, err)
@@ -124,7 +125,7 @@ func TestExtension(t *testing.T) {
 	t.Run("token missing", func(t *testing.T) {
 		t.Setenv("AWS_SESSION_TOKEN", "")
 		_, _, err := ext.Secrets().Fetch(context.Background(), params.Ref{Name: "s"})
-		require.ErrorIs(t, err, params.ErrAccessDenied)
+		paramstest.CheckMapped(t, err, params.ErrAccessDenied)
 	})
 	t.Run("no extension", func(t *testing.T) {
 		t.Setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "1")

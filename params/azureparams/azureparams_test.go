@@ -167,7 +167,7 @@ func TestKeyVault(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			val, ver, err := p.Fetch(context.Background(), tt.ref)
 			if tt.wantErr != nil {
-				require.ErrorIs(t, err, tt.wantErr)
+				paramstest.CheckMapped(t, err, tt.wantErr)
 				if tt.status != 0 {
 					var re *azcore.ResponseError
 					require.ErrorAs(t, err, &re)
@@ -194,7 +194,7 @@ func TestKeyVaultThrottling(t *testing.T) {
 		v := newFakeVault(t)
 		v.throttle = 1
 		_, _, err := azureparams.New(v.client(t, &fakeCredential{}, -1)).Fetch(context.Background(), params.Ref{Name: "api-key"})
-		require.ErrorIs(t, err, params.ErrThrottled)
+		paramstest.CheckMapped(t, err, params.ErrThrottled)
 		var re *azcore.ResponseError
 		require.True(t, errors.As(err, &re))
 		assert.Equal(t, "Throttled", re.ErrorCode)

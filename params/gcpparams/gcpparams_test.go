@@ -161,7 +161,7 @@ func TestSecretManager(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v, ver, err := p.Fetch(context.Background(), tt.ref)
 			if tt.wantErr != nil {
-				require.ErrorIs(t, err, tt.wantErr)
+				paramstest.CheckMapped(t, err, tt.wantErr)
 				assert.Equal(t, tt.wantCode, status.Code(err), "the gRPC status stays reachable")
 				assert.Contains(t, err.Error(), "gcpparams: access projects/")
 				return
@@ -196,7 +196,7 @@ func TestRefsRefusedWithoutACall(t *testing.T) {
 			_, _, err := gcpparams.New(client, tt.project).Fetch(context.Background(), tt.ref)
 			require.Error(t, err)
 			if tt.wantErr != nil {
-				require.ErrorIs(t, err, tt.wantErr)
+				paramstest.CheckMapped(t, err, tt.wantErr)
 			}
 		})
 	}
@@ -208,7 +208,7 @@ func TestThrottling(t *testing.T) {
 		f := newFake()
 		f.throttle = 1
 		_, _, err := gcpparams.New(start(t, f), "my-project", noRetry).Fetch(context.Background(), params.Ref{Name: "api-key"})
-		require.ErrorIs(t, err, params.ErrThrottled)
+		paramstest.CheckMapped(t, err, params.ErrThrottled)
 		assert.Equal(t, codes.ResourceExhausted, status.Code(err))
 	})
 	t.Run("retried by the client", func(t *testing.T) {

@@ -61,3 +61,25 @@ func CheckConcurrentColdStart(t testing.TB, cs ColdStart) {
 	}
 	assert.EqualValues(t, 1, cs.Calls(), "one fetch for %d callers", Callers)
 }
+
+// sentinels are the errors a provider maps its service's answers to.
+func sentinels() []error {
+	return []error{params.ErrNotFound, params.ErrAccessDenied, params.ErrThrottled, params.ErrUnsupported}
+}
+
+// CheckMapped fails t unless err is want and none of the other params
+// sentinels (ErrNotFound, ErrAccessDenied, ErrThrottled, ErrUnsupported).
+// With want nil, err must be an error that maps to none of them, as a
+// server fault must.
+func CheckMapped(t testing.TB, err, want error) {
+	t.Helper()
+	require.Error(t, err)
+	if want != nil {
+		require.ErrorIs(t, err, want)
+	}
+	for _, s := range sentinels() {
+		if s != want {
+			assert.NotErrorIs(t, err, s)
+		}
+	}
+}

@@ -42,3 +42,20 @@ func Example() {
 	fmt.Println("fetches:", g.calls.Load())
 	// Output: fetches: 1
 }
+
+func TestCheckMapped(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{name: "not found", err: fmt.Errorf("p: get x: %w", params.ErrNotFound), want: params.ErrNotFound},
+		{name: "throttled", err: fmt.Errorf("p: get x: %w", params.ErrThrottled), want: params.ErrThrottled},
+		{name: "server fault", err: fmt.Errorf("p: get x: 500")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			paramstest.CheckMapped(t, tt.err, tt.want)
+		})
+	}
+}
