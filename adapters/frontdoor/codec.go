@@ -41,31 +41,40 @@ func ReadEvents(r *http.Request, limit int64) ([]event.Event, Mode, error) {
 	if p != nil {
 		return nil, mode, p
 	}
-	switch mode {
-	case ModeBinary:
-		evs := make([]event.Event, 1)
-		if p := readBinary(r, limit, ct, &evs[0], nil); p != nil {
-			return nil, mode, p
-		}
-		return evs, mode, nil
-	case ModeStructured:
-		body, p := readBody(r, limit)
-		if p != nil {
-			return nil, mode, p
-		}
-		evs := make([]event.Event, 1)
-		if p := decodeStructured(body, &evs[0]); p != nil {
-			return nil, mode, p
-		}
-		return evs, mode, nil
-	case ModeBatch:
-		evs, p := decodeBatch(limitBody(r, limit), DefaultMaxBatchEvents)
-		if p != nil {
-			return nil, mode, p
-		}
-		return evs, mode, nil
+	if mode == ModeNone {
+		return nil, ModeNone, noEventProblem(r.Header)
 	}
-	return nil, ModeNone, noEventProblem(r.Header)
+	evs, p := decodeEvents(r, mode, ct, limit, DefaultMaxBatchEvents, nil, nil)
+	if p != nil {
+		return nil, mode, p
+	}
+	return evs, mode, nil
+}
+
+// decodeEvents decodes the events of a request in mode, which is not
+// ModeNone: a single event into one[0] (allocated if one is nil), whose
+// slice it returns, a batch into a new slice. sources may be nil.
+func decodeEvents(r *http.Request, mode Mode, ct string, limit int64, maxBatch int, one []event.Event, sources *sourceCache) ([]event.Event, *Problem) {
+	if mode == ModeBatch {
+		return decodeBatch(limitBody(r, limit), maxBatch)
+	}
+	if one == nil {
+		one = make([]event.Event, 1)
+	}
+	if mode == ModeBinary {
+		if p := readBinary(r, limit, ct, &one[0], sources); p != nil {
+			return nil, p
+		}
+		return one, nil
+	}
+	body, p := readBody(r, limit)
+	if p == nil {
+		p = decodeStructured(body, &one[0])
+	}
+	if p != nil {
+		return nil, p
+	}
+	return one, nil
 }
 
 // detectMode tells the binding mode from the headers alone, so a request

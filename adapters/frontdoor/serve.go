@@ -163,34 +163,15 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 		if mode != ModeNone && body != nil {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		switch mode {
-		case ModeBinary:
+		if mode != ModeNone {
 			dl := rq.single()
-			if p := readBinary(r, d.s.MaxBodyBytes, ct, &dl.Events[0], &d.sources); p != nil {
-				d.refuse(g, r, p)
-				return
-			}
-			d.serveDelivery(rq, r, dl, ModeBinary, nil)
-			return
-		case ModeStructured:
-			b, p := readBody(r, d.s.MaxBodyBytes)
-			dl := rq.single()
-			if p == nil {
-				p = decodeStructured(b, &dl.Events[0])
-			}
+			evs, p := decodeEvents(r, mode, ct, d.s.MaxBodyBytes, d.s.MaxBatchEvents, dl.Events, &d.sources)
 			if p != nil {
 				d.refuse(g, r, p)
 				return
 			}
-			d.serveDelivery(rq, r, dl, ModeStructured, nil)
-			return
-		case ModeBatch:
-			evs, p := decodeBatch(limitBody(r, d.s.MaxBodyBytes), d.s.MaxBatchEvents)
-			if p != nil {
-				d.refuse(g, r, p)
-				return
-			}
-			d.serveDelivery(rq, r, &Delivery{Events: evs}, ModeBatch, nil)
+			dl.Events = evs
+			d.serveDelivery(rq, r, dl, mode, nil)
 			return
 		}
 		if d.s.HTTP == nil || d.formats&FormatPlain != 0 {
