@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/faasport/faasport/internal/proxytest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/idempotency"
+	"github.com/faasport/faasport/internal/proxytest"
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/redisstate"

@@ -3,7 +3,6 @@ package reliability_test
 import (
 	"context"
 	"errors"
-	"github.com/faasport/faasport/internal/proxytest"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/idempotency"
+	"github.com/faasport/faasport/internal/proxytest"
 	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/state/redisstate"
 )
@@ -42,21 +42,22 @@ func TestReliabilitySlowStore(t *testing.T) {
 	)
 	clients := []struct {
 		name   string
-		client func(addr string) *redis.Client
+		client func(t *testing.T, addr string) *redis.Client
 	}{
-		{"go-redis defaults", func(addr string) *redis.Client {
-			return redis.NewClient(&redis.Options{Addr: addr, PoolSize: 32})
+		{"go-redis defaults", func(t *testing.T, addr string) *redis.Client {
+			c := redis.NewClient(&redis.Options{Addr: addr, PoolSize: 32})
+			t.Cleanup(func() { _ = c.Close() })
+			require.NoError(t, c.Ping(context.Background()).Err())
+			return c
 		}},
-		{"redisstate.NewClient", func(addr string) *redis.Client {
-			return redisstate.NewClient(&redis.Options{Addr: addr, PoolSize: 32})
+		{"redisstate.NewClient", func(t *testing.T, addr string) *redis.Client {
+			return redisClient(t, addr, &redis.Options{PoolSize: 32})
 		}},
 	}
 	for _, tc := range clients {
 		t.Run(tc.name, func(t *testing.T) {
 			p := proxytest.Start(t, testenv.RedisAddr(t))
-			c := tc.client(p.Addr)
-			t.Cleanup(func() { _ = c.Close() })
-			require.NoError(t, c.Ping(context.Background()).Err())
+			c := tc.client(t, p.Addr)
 			p.Slow(t, latency, slowConn)
 
 			var effects [keys]atomic.Int64
