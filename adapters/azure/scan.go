@@ -7,9 +7,9 @@ import (
 )
 
 // A small reader of JSON objects that finds members without decoding them:
-// the host's invocations are read once, in place, and only the values the
-// mapping needs are decoded. Every function here expects valid JSON (the
-// decoder checks the whole body with json.Valid first).
+// the host's invocations are validated and read once, in place, by
+// readInvocation, and only the values the mapping needs are decoded. The
+// other functions here expect valid JSON.
 
 // member is one member of a JSON object: its key as written (without the
 // quotes, escapes not undone) and its raw value.
@@ -163,17 +163,9 @@ func (o obj) json() json.RawMessage {
 	return append(b, '}')
 }
 
-// maxDepth bounds the nesting validJSON accepts, as encoding/json does, so
-// hostile input cannot exhaust the stack.
+// maxDepth bounds the nesting the scanners accept, as encoding/json does,
+// so hostile input cannot exhaust the stack.
 const maxDepth = 10000
-
-// validJSON reports whether b is one valid JSON value, as json.Valid does,
-// in one pass of a byte loop: the host's invocations are validated once
-// here and then read in place.
-func validJSON(b []byte) bool {
-	i, ok := scanValue(b, skipWS(b, 0), 0)
-	return ok && skipWS(b, i) == len(b)
-}
 
 func scanValue(b []byte, i, depth int) (int, bool) {
 	if i >= len(b) {
