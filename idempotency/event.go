@@ -58,7 +58,7 @@ func (h *eventHandler) Handle(ctx context.Context, e event.Event) (*event.Event,
 			slog.String("event_id", e.ID()))
 		return h.next.Handle(ctx, e)
 	}
-	key := storeKey(g.o.namespace(function.FromContext(ctx).FunctionName), material)
+	key := g.o.storeKey(ctx, material)
 	ex, final, err := g.acquire(ctx, key, g.o.payloadHash(data))
 	if err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ func eventKeyOf(t *testing.T, g *Guard, ctx context.Context, e event.Event) stri
 	m, ok, err := g.eventKey(ctx, e, &msg, eventPayload(e, &msg))
 	require.NoError(t, err)
 	require.True(t, ok)
-	return storeKey(g.o.namespace(function.FromContext(ctx).FunctionName), m)
+	return g.o.storeKey(ctx, m)
 }
 
 func TestDuplicates(t *testing.T) {

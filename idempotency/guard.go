@@ -408,7 +408,7 @@ func (g *Guard) Do(ctx context.Context, key string, payload []byte, fn func(ctx 
 	if payload != nil {
 		hash = g.o.payloadHash(payload)
 	}
-	skey := storeKey(g.o.namespace(function.FromContext(ctx).FunctionName), appendPart([]byte("do"), key))
+	skey := g.o.storeKey(ctx, appendPart([]byte("do"), key))
 	ex, final, err := g.acquire(ctx, skey, hash)
 	if err != nil {
 		return nil, err

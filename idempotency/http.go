@@ -76,7 +76,7 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	material := appendPart([]byte("h"), r.Method)
 	material = appendPart(material, r.URL.Path)
 	material = appendPart(material, k)
-	key := storeKey(g.o.namespace(function.FromContext(ctx).FunctionName), material)
+	key := g.o.storeKey(ctx, material)
 
 	ex, final, err := g.acquire(ctx, key, g.o.payloadHash(body))
 	if err != nil {

@@ -2,36 +2,41 @@ package idempotency
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/faasport/faasport/function"
 )
 
-// storeKey is the namespace followed by the URL-safe SHA-256 of the key
-// material, so any material (binary, long) makes a short valid store key.
-func storeKey(namespace string, material []byte) string {
+// storeKey is the namespace of the invocation in ctx (the prefix set with
+// WithKeyPrefix, or "idempotency/<function>/") followed by the URL-safe
+// SHA-256 of the key material, so any material (binary, long) makes a short
+// valid store key. It is built in one allocation, once per invocation.
+func (o *options) storeKey(ctx context.Context, material []byte) string {
+	const defaultPrefix = "idempotency/"
 	sum := sha256.Sum256(material)
-	var b strings.Builder
-	b.Grow(len(namespace) + base64.RawURLEncoding.EncodedLen(len(sum)))
-	b.WriteString(namespace)
 	var enc [43]byte
 	base64.RawURLEncoding.Encode(enc[:], sum[:])
+	var b strings.Builder
+	if o.prefixSet {
+		b.Grow(len(o.prefix) + len(enc))
+		b.WriteString(o.prefix)
+	} else {
+		fn := function.FromContext(ctx).FunctionName
+		if fn == "" {
+			fn = "-"
+		}
+		b.Grow(len(defaultPrefix) + len(fn) + 1 + len(enc))
+		b.WriteString(defaultPrefix)
+		b.WriteString(fn)
+		b.WriteByte('/')
+	}
 	b.Write(enc[:])
 	return b.String()
-}
-
-// namespace is the key prefix: the one set with WithKeyPrefix, or
-// "idempotency/<function>/".
-func (o *options) namespace(functionName string) string {
-	if o.prefixSet {
-		return o.prefix
-	}
-	if functionName == "" {
-		functionName = "-"
-	}
-	return "idempotency/" + functionName + "/"
 }
 
 // appendPart appends s length-prefixed, so parts cannot run into each other.
