@@ -438,6 +438,13 @@ func (t *Telemetry) flushAfter(ctx context.Context) {
 	if !t.s.flushAlways && inv.Platform != function.PlatformLambda {
 		return
 	}
+	// Nothing built, nothing to flush: skip the deadline context (and its
+	// timer) that every invocation would otherwise pay for.
+	if _, ok := t.tracer.Peek(); !ok {
+		if _, ok := t.meter.Peek(); !ok {
+			return
+		}
+	}
 	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), t.flushDeadline(ctx, t.s.now()))
 	defer cancel()
 	// Export failures are reported by the exporters' guards, once per
