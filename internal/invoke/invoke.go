@@ -45,10 +45,4 @@ func (c *ColdStart) Next() bool {
 	return !c.warm.Swap(true)
 }
 
-// LogPermanent logs an error the adapter acknowledges instead of having the
-// platform redeliver, in the one schema (LogOutcome).
-func LogPermanent(ctx context.Context, log *slog.Logger, e event.Event, err error) {
-	LogOutcome(ctx, log, &e, OutcomePermanent, err, 0)
-}
-
 func isPanic(err error) bool { return errors.Is(err, ErrPanic) }
