@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/faasport/faasport/function"
 )
 
@@ -40,15 +38,30 @@ type LogOptions struct {
 	// ReplaceAttr, if set, rewrites attributes as slog.HandlerOptions does,
 	// after the renaming to Cloud Logging's keys.
 	ReplaceAttr func(groups []string, a slog.Attr) slog.Attr
+	// CurrentSpan, if set, reports the span current in ctx: its trace id
+	// (32 hex digits), span id (16 hex digits, or empty) and whether it is
+	// sampled. Its span, when it returns a valid trace id, wins over the
+	// invocation's trace header, so a line logged inside a handler's span
+	// names that span rather than the caller's. This package links no
+	// tracing library; with OpenTelemetry, for instance:
+	//
+	//	CurrentSpan: func(ctx context.Context) (string, string, bool) {
+	//		sc := trace.SpanContextFromContext(ctx)
+	//		if !sc.IsValid() {
+	//			return "", "", false
+	//		}
+	//		return sc.TraceID().String(), sc.SpanID().String(), sc.IsSampled()
+	//	},
+	CurrentSpan func(ctx context.Context) (traceID, spanID string, sampled bool)
 }
 
 // NewLogHandler returns an slog.Handler that writes one JSON object per line
 // to w in the form Cloud Logging reads from a function's stdout or stderr:
 // "severity" (DEBUG, INFO, WARNING, ERROR, CRITICAL), "message", "time",
-// and, under an invocation served by this adapter (or an OpenTelemetry
-// span), "logging.googleapis.com/trace", "logging.googleapis.com/spanId",
-// "logging.googleapis.com/trace_sampled" and the execution id as the label
-// execution_id. Pass it to [WithLogger] or slog.SetDefault:
+// and, under an invocation served by this adapter (or a span that
+// [LogOptions].CurrentSpan reports), "logging.googleapis.com/trace",
+// "logging.googleapis.com/spanId", "logging.googleapis.com/trace_sampled"
+// and the execution id as the label execution_id. Pass it to [WithLogger] or slog.SetDefault:
 //
 //	log := slog.New(gcf.NewLogHandler(os.Stdout, &gcf.LogOptions{ProjectID: "my-project"}))
 //
@@ -66,7 +79,7 @@ func NewLogHandler(w io.Writer, opts *LogOptions) slog.Handler {
 		AddSource:   o.AddSource,
 		ReplaceAttr: cloudKeys(o.ReplaceAttr),
 	})
-	return &logHandler{inner: root, root: root, project: o.ProjectID}
+	return &logHandler{inner: root, root: root, project: o.ProjectID, span: o.CurrentSpan}
 }
 
 // cloudKeys renames slog's built-in keys to Cloud Logging's.
@@ -116,6 +129,7 @@ type logHandler struct {
 	ops     []func(slog.Handler) slog.Handler // WithAttrs and WithGroup, in order
 	grouped bool
 	project string
+	span    func(context.Context) (traceID, spanID string, sampled bool)
 }
 
 func (h *logHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -162,20 +176,19 @@ func (h *logHandler) with(op func(slog.Handler) slog.Handler, group bool) *logHa
 		ops:     append(ops, op),
 		grouped: h.grouped || group,
 		project: h.project,
+		span:    h.span,
 	}
 }
 
-// traceAttrs returns the Cloud Logging trace fields for ctx: from an
-// OpenTelemetry span if one is recording, else from the invocation's trace
+// traceAttrs returns the Cloud Logging trace fields for ctx: from the span
+// CurrentSpan reports if there is one, else from the invocation's trace
 // header.
 func (h *logHandler) traceAttrs(ctx context.Context) []slog.Attr {
 	inv, hasInv := function.InvocationFromContext(ctx)
 	var attrs []slog.Attr
 	if h.project != "" {
-		traceID, spanID, sampled, ok := "", "", false, false
-		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-			traceID, spanID, sampled, ok = sc.TraceID().String(), sc.SpanID().String(), sc.IsSampled(), true
-		} else if hasInv && inv.TraceHeader != "" {
+		traceID, spanID, sampled, ok := h.currentSpan(ctx)
+		if !ok && hasInv && inv.TraceHeader != "" {
 			traceID, spanID, sampled, ok = parseTraceHeader(inv.TraceHeader)
 		}
 		if ok {
@@ -190,6 +203,23 @@ func (h *logHandler) traceAttrs(ctx context.Context) []slog.Attr {
 		attrs = append(attrs, slog.Group(logKeyLabels, slog.String("execution_id", inv.RequestID)))
 	}
 	return attrs
+}
+
+// currentSpan asks the CurrentSpan hook for ctx's span. A trace id that is
+// not 32 hex digits, or all zeros, means no span; a span id that is not 16
+// hex digits, or all zeros, is left out.
+func (h *logHandler) currentSpan(ctx context.Context) (traceID, spanID string, sampled, ok bool) {
+	if h.span == nil {
+		return "", "", false, false
+	}
+	traceID, spanID, sampled = h.span(ctx)
+	if !isHex(traceID, 32) || isZero(traceID) {
+		return "", "", false, false
+	}
+	if !isHex(spanID, 16) || isZero(spanID) {
+		spanID = ""
+	}
+	return traceID, spanID, sampled, true
 }
 
 // parseTraceHeader reads an X-Cloud-Trace-Context header
@@ -231,4 +261,8 @@ func isHex(s string, n int) bool {
 		}
 	}
 	return true
+}
+
+func isZero(s string) bool {
+	return strings.Trim(s, "0") == ""
 }
