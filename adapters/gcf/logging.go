@@ -61,7 +61,8 @@ type LogOptions struct {
 // and, under an invocation served by this adapter (or a span that
 // [LogOptions].CurrentSpan reports), "logging.googleapis.com/trace",
 // "logging.googleapis.com/spanId", "logging.googleapis.com/trace_sampled"
-// and the execution id as the label execution_id. Pass it to [WithLogger] or slog.SetDefault:
+// and the execution id as the label execution_id. Pass it to [WithLogger]
+// or slog.SetDefault:
 //
 //	log := slog.New(gcf.NewLogHandler(os.Stdout, &gcf.LogOptions{ProjectID: "my-project"}))
 //
