@@ -55,6 +55,10 @@ type plan struct {
 	reply   replyMode
 	ordered bool // records of one group stop at the first retryable failure
 	async   bool // Lambda invokes asynchronously: permanent errors are acknowledged
+	// itemOf gives a unit's batchItemFailures identifier when the source
+	// derives it from the record instead of setting unit.item: only failed
+	// records need one.
+	itemOf func(*unit) any
 }
 
 // result is what running one unit produced.
@@ -218,7 +222,12 @@ func batchResponse(p *plan, res []result) ([]byte, error) {
 	var failed []any
 	for i, r := range res {
 		if function.IsRetryable(r.err) {
-			failed = append(failed, p.units[i].item)
+			u := &p.units[i]
+			if p.itemOf != nil {
+				failed = append(failed, p.itemOf(u))
+			} else {
+				failed = append(failed, u.item)
+			}
 		}
 	}
 	if len(failed) == 0 {

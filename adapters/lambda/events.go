@@ -65,7 +65,7 @@ type builder struct {
 	// making its own.
 	contexts slab[event.EventContextV1]
 	times    slab[types.Timestamp]
-	sqsMsgs  slab[events.SQSMessage]
+	sqsDec   sqsDecoder
 }
 
 // slab hands out pointers into chunks of n values.
@@ -219,36 +219,42 @@ func (b *builder) plan(s shape) (*plan, error) {
 }
 
 func (b *builder) sqs(s shape) (*plan, error) {
-	p := &plan{trigger: function.TriggerPubSub, reply: replyItems}
-	// Fast path: one decode of the whole batch (as the bare SDK does), the
-	// scanner giving each record's bytes. A batch with a bad record is
-	// decoded record by record, so only that record fails.
+	p := &plan{trigger: function.TriggerPubSub, reply: replyItems, itemOf: sqsItem}
 	spans := make([][]byte, 0, 10)
 	if err := eachRecord(s, func(_ int, raw []byte) { spans = append(spans, raw) }); err != nil {
 		return nil, err
 	}
+	// Each record is decoded on its own, so a bad one fails alone. The
+	// decoder takes the common forms; json.Unmarshal the others, and
+	// gives the error for a record that is not an SQS message.
 	p.units = make([]unit, len(spans))
-	var batch events.SQSEvent
-	if json.Unmarshal(b.payload, &batch) == nil && len(batch.Records) == len(spans) {
-		for i := range batch.Records {
-			b.sqsUnit(p, s, i, &batch.Records[i], spans[i])
-		}
-		return p, nil
-	}
+	var m events.SQSMessage
 	for i, raw := range spans {
-		m := b.sqsMsgs.next()
-		if err := json.Unmarshal(raw, m); err != nil {
-			p.units[i] = unit{err: recordError(s.kind, i, "", err)}
-			continue
+		m = events.SQSMessage{}
+		if !b.sqsDec.decode(raw, &m) {
+			m = events.SQSMessage{}
+			if err := json.Unmarshal(raw, &m); err != nil {
+				p.units[i] = unit{err: recordError(s.kind, i, "", err)}
+				continue
+			}
 		}
-		b.sqsUnit(p, s, i, m, raw)
+		b.sqsUnit(p, s, i, &m, raw)
 	}
 	return p, nil
 }
 
+// sqsItem is an SQS record's batchItemFailures identifier: its message id
+// (none for a record that could not be decoded).
+func sqsItem(u *unit) any {
+	if m, ok := u.native.(events.SQSMessage); ok {
+		return m.MessageId
+	}
+	return nil
+}
+
 func (b *builder) sqsUnit(p *plan, s shape, i int, m *events.SQSMessage, raw []byte) {
 	u := &p.units[i]
-	u.native, u.item = *m, m.MessageId
+	u.native = *m
 	u.attempt, _ = strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
 	if strings.HasSuffix(m.EventSourceARN, ".fifo") {
 		p.ordered = true
