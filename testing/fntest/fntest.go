@@ -45,16 +45,10 @@ import (
 )
 
 // platforms are the platforms OnEveryPlatform and Serve run on, in order:
-// those of the adapters' conformance harnesses (testing/adaptertest) that
-// fntest builds an adapter for. Azure Functions has a harness but no
-// native input shapes here yet, so it is left out rather than skipped by
-// every input.
+// those of the adapters' conformance harnesses (testing/adaptertest).
 func platforms() []function.Platform {
 	var ps []function.Platform
 	for _, h := range adaptertest.Harnesses() {
-		if h.Platform() == function.PlatformAzureFunctions {
-			continue
-		}
 		ps = append(ps, h.Platform())
 	}
 	return ps
@@ -72,6 +66,8 @@ type Input struct {
 	// batch, if set, is what the HTTP platforms receive instead of
 	// google and http: a CloudEvents batch.
 	batch func() ([]event.Event, error)
+	// azure is the Functions host's invocation of a custom handler.
+	azure func() (azureCall, error)
 }
 
 // OnEveryPlatform sends in to h through the adapter of every platform in

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"testing"
@@ -133,16 +134,36 @@ func (o inputOptions) attrNames() []string {
 }
 
 // Join is an input that is aws's on Lambda and google's on Cloud Functions
-// and net/http: the way to pair two platform-specific builders, as
-// [QueueMessage] pairs [SQS] with [PubSub].
-func Join(aws, google Input) Input {
-	return Input{name: aws.name + " / " + google.name, lambda: aws.lambda, google: google.google, http: google.http}
+// and net/http: the way to pair platform-specific builders, as
+// [QueueMessage] pairs [SQS] with [PubSub] and [ServiceBus]. The others
+// fill in the platforms aws and google have no shape for, in order: an
+// Azure Functions builder ([ServiceBus], [Blob], …) gives the Azure shape.
+func Join(aws, google Input, others ...Input) Input {
+	in := Input{name: aws.name + " / " + google.name, lambda: aws.lambda, google: google.google, http: google.http, azure: aws.azure}
+	if in.azure == nil {
+		in.azure = google.azure
+	}
+	for _, o := range others {
+		in.name += " / " + o.name
+		if in.lambda == nil {
+			in.lambda = o.lambda
+		}
+		if in.google == nil && in.http == nil {
+			in.google, in.http = o.google, o.http
+		}
+		if in.azure == nil {
+			in.azure = o.azure
+		}
+	}
+	return in
 }
 
 // Raw is payload exactly as given: the Lambda invocation payload, for any
 // event source the other builders do not cover. If payload is a
 // structured-mode CloudEvent, Cloud Functions and net/http receive that
-// event too; otherwise the input has no shape for them (see [Input.On]).
+// event too, and Azure Functions an Event Grid trigger's event in the
+// CloudEvents schema; otherwise the input has no shape for them (see
+// [Input.On]).
 func Raw(payload []byte) Input {
 	b := append([]byte(nil), payload...)
 	in := Input{name: "raw payload", lambda: func() ([]byte, error) { return b, nil }}
@@ -150,6 +171,7 @@ func Raw(payload []byte) Input {
 	if cejson.Unmarshal(b, &e) == nil && e.Validate() == nil {
 		same := func() (event.Event, error) { return e, nil }
 		in.google, in.http = same, same
+		in.azure = func() (azureCall, error) { return eventGridCloudEvents([]event.Event{e}) }
 	}
 	return in
 }
@@ -168,6 +190,8 @@ func (in Input) On(p function.Platform) bool {
 		return in.google != nil
 	case function.PlatformHTTP:
 		return in.http != nil
+	case function.PlatformAzureFunctions:
+		return in.azure != nil
 	}
 	return false
 }
@@ -179,7 +203,8 @@ var ErrNoShape = errors.New("fntest: the input has no native shape for this plat
 // Payload returns the input as platform p receives it: the invocation
 // payload on Lambda; on Cloud Functions and net/http, the CloudEvent in
 // structured-mode JSON (the adapters receive it in binary mode: the same
-// attributes as ce- headers, data as the body).
+// attributes as ce- headers, data as the body); on Azure Functions, the
+// {"Data", "Metadata"} body the Functions host posts to the function.
 func (in Input) Payload(p function.Platform) ([]byte, error) {
 	if !in.On(p) {
 		return nil, fmt.Errorf("%w (%s on %s)", ErrNoShape, in.name, p)
@@ -189,6 +214,12 @@ func (in Input) Payload(p function.Platform) ([]byte, error) {
 	switch p {
 	case function.PlatformLambda:
 		return in.lambda()
+	case function.PlatformAzureFunctions:
+		c, err := in.azure()
+		if err != nil {
+			return nil, fmt.Errorf("fntest: build %s for %s: %w", in.name, p, err)
+		}
+		return json.MarshalIndent(c.inv.Request, "", "  ")
 	case function.PlatformCloudFunctions, function.PlatformCloudRun:
 		e, err = in.google()
 	default:
@@ -214,10 +245,24 @@ func Native(t testing.TB, in Input, p function.Platform) []byte {
 
 // DatabaseChange is a change to the item with key in table: a DynamoDB
 // Streams record on Lambda, a Firestore document event on Cloud Functions
-// and net/http (document table/<key values joined by "#">). A nil oldItem
-// is an insert, a nil newItem a removal, both a modification.
+// and net/http (document table/<key values joined by "#">), a Cosmos DB
+// change feed document ([CosmosDB], container table, its "id" the key's
+// "id" or else the key values joined by "#") on Azure Functions. A nil
+// oldItem is an insert, a nil newItem a removal, both a modification. The
+// change feed reports neither removals nor what an item was: a removal has
+// no Azure shape, and Azure sees an insert and a modification alike.
 func DatabaseChange(table string, key, newItem, oldItem map[string]any, opts ...InputOption) Input {
-	in := Join(DynamoDB(table, key, newItem, oldItem, opts...), Firestore(table+"/"+keyPath(key), newItem, oldItem, opts...))
+	var cosmos Input
+	if newItem != nil {
+		doc := maps.Clone(newItem)
+		if id, ok := key["id"].(string); ok {
+			doc["id"] = id
+		} else if _, ok := doc["id"].(string); !ok {
+			doc["id"] = keyPath(key)
+		}
+		cosmos = CosmosDB(table, doc, opts...)
+	}
+	in := Join(DynamoDB(table, key, newItem, oldItem, opts...), Firestore(table+"/"+keyPath(key), newItem, oldItem, opts...), cosmos)
 	in.name = "database change"
 	return in
 }
@@ -240,18 +285,21 @@ func keyPath(key map[string]any) string {
 
 // ScheduleTick is one firing of the schedule name: an EventBridge
 // "Scheduled Event" of rule name on Lambda, a Cloud Scheduler job
-// execution of job name on Cloud Functions and net/http.
+// execution of job name on Cloud Functions and net/http, a firing of the
+// timer-triggered function name ([Timer]) on Azure Functions.
 func ScheduleTick(name string, opts ...InputOption) Input {
-	in := Join(EventBridgeSchedule(name, opts...), CloudScheduler(name, opts...))
+	in := Join(EventBridgeSchedule(name, opts...), CloudScheduler(name, opts...), Timer(name, opts...))
 	in.name = "schedule tick"
 	return in
 }
 
 // BusEvent is an application event of type typ from source with JSON
 // detail on an event bus: an EventBridge event (detail-type typ) on Lambda,
-// an Eventarc CloudEvent (type typ) on Cloud Functions and net/http.
+// an Eventarc CloudEvent (type typ) on Cloud Functions and net/http, an
+// Event Grid event ([EventGrid]: eventType typ, topic source, subject
+// "fntest") on Azure Functions.
 func BusEvent(typ, source, detail string, opts ...InputOption) Input {
-	in := Join(EventBridge(typ, source, detail, opts...), Eventarc(typ, source, detail, opts...))
+	in := Join(EventBridge(typ, source, detail, opts...), Eventarc(typ, source, detail, opts...), EventGrid(typ, source, testTopic, detail, opts...))
 	in.name = "bus event"
 	return in
 }

@@ -25,7 +25,13 @@ import (
 	"github.com/faasport/faasport/trigger"
 )
 
-var allPlatforms = []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP}
+var allPlatforms = []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP, function.PlatformAzureFunctions}
+
+var (
+	lambdaOnly = []function.Platform{function.PlatformLambda}
+	googleOnly = []function.Platform{function.PlatformCloudFunctions, function.PlatformHTTP}
+	azureOnly  = []function.Platform{function.PlatformAzureFunctions}
+)
 
 // collector records every event an adapter hands to the handler.
 type collector struct {
@@ -48,6 +54,11 @@ func deliver(t *testing.T, p function.Platform, in fntest.Input) *collector {
 	t.Helper()
 	c := &collector{}
 	switch p {
+	case function.PlatformAzureFunctions:
+		// The custom handler under the test host of testing/azuretest.
+		r, err := fntest.Invoke(p, c, in)
+		require.NoError(t, err)
+		require.Less(t, r.Status, 300, "the Azure adapter refused %s: %s", in.Name(), r.Response)
 	case function.PlatformLambda:
 		payload, err := in.Payload(p)
 		require.NoError(t, err)
@@ -112,18 +123,26 @@ func TestNativeMessages(t *testing.T) {
 			want: trigger.Message{ID: "fntest-1", Body: []byte(`{"id":"o-1"}`)}},
 		{name: "queue message with options", in: fntest.QueueMessage("hi", fntest.ID("m-7"), fntest.Group("g-1"), fntest.Attempt(3), fntest.Attribute("origin", "web")),
 			on: allPlatforms, n: 1, want: trigger.Message{ID: "m-7", Body: []byte("hi"), OrderingKey: "g-1"}, attempt: 3, wantAttrs: true},
-		{name: "SQS batch", in: fntest.SQS("x", fntest.Batch(3)), on: allPlatforms[:1], n: 3,
+		{name: "SQS batch", in: fntest.SQS("x", fntest.Batch(3)), on: lambdaOnly, n: 3,
 			want: trigger.Message{ID: "fntest-1", Body: []byte("x")}, attempt: 1},
-		{name: "SQS FIFO", in: fntest.SQS("x", fntest.Bodies("a", "b"), fntest.Group("g")), on: allPlatforms[:1], n: 2,
+		{name: "SQS FIFO", in: fntest.SQS("x", fntest.Bodies("a", "b"), fntest.Group("g")), on: lambdaOnly, n: 2,
 			want: trigger.Message{ID: "fntest-1", Body: []byte("a"), OrderingKey: "g"}, attempt: 1},
-		{name: "SNS", in: fntest.SNS("note", fntest.ID("sns-1"), fntest.Attribute("origin", "web")), on: allPlatforms[:1], n: 1,
+		{name: "SNS", in: fntest.SNS("note", fntest.ID("sns-1"), fntest.Attribute("origin", "web")), on: lambdaOnly, n: 1,
 			want: trigger.Message{ID: "sns-1", Body: []byte("note")}, wantAttrs: true},
-		{name: "Kinesis", in: fntest.Kinesis("k", fntest.ID("seq"), fntest.Group("pk"), fntest.Batch(2)), on: allPlatforms[:1], n: 2,
+		{name: "Kinesis", in: fntest.Kinesis("k", fntest.ID("seq"), fntest.Group("pk"), fntest.Batch(2)), on: lambdaOnly, n: 2,
 			want: trigger.Message{ID: "seq-1", Body: []byte("k"), OrderingKey: "pk"}},
-		{name: "Kafka", in: fntest.Kafka("v", fntest.Group("key-1"), fntest.Attribute("origin", "web")), on: allPlatforms[:1], n: 1,
+		{name: "Kafka", in: fntest.Kafka("v", fntest.Group("key-1"), fntest.Attribute("origin", "web")), on: lambdaOnly, n: 1,
 			want: trigger.Message{Body: []byte("v"), OrderingKey: "key-1"}, wantAttrs: true},
-		{name: "Pub/Sub", in: fntest.PubSub("p", fntest.ID("ps-1"), fntest.Attempt(2)), on: allPlatforms[1:], n: 1,
+		{name: "Pub/Sub", in: fntest.PubSub("p", fntest.ID("ps-1"), fntest.Attempt(2)), on: googleOnly, n: 1,
 			want: trigger.Message{ID: "ps-1", Body: []byte("p")}, attempt: 2},
+		{name: "Service Bus", in: fntest.ServiceBus(`{"id":"o-1"}`, fntest.ID("sb-1"), fntest.Group("s-1"), fntest.Attempt(4), fntest.Attribute("origin", "web")),
+			on: azureOnly, n: 1, want: trigger.Message{ID: "sb-1", Body: []byte(`{"id":"o-1"}`), OrderingKey: "s-1"}, attempt: 4, wantAttrs: true},
+		{name: "Service Bus batch is one message", in: fntest.ServiceBus("", fntest.Bodies("a", "b")), on: azureOnly, n: 1,
+			want: trigger.Message{ID: "fntest-1", Body: []byte("a")}, attempt: 1},
+		{name: "Queue Storage", in: fntest.QueueStorage("plain text", fntest.ID("q-1"), fntest.Attempt(2)), on: azureOnly, n: 1,
+			want: trigger.Message{ID: "q-1", Body: []byte("plain text")}, attempt: 2},
+		{name: "Event Hubs", in: fntest.EventHubs("", fntest.Bodies(`{"t":1}`, "t2", "t3"), fntest.Group("device-1"), fntest.Attribute("origin", "web")),
+			on: azureOnly, n: 3, want: trigger.Message{ID: "0:1", Body: []byte(`{"t":1}`), OrderingKey: "device-1"}, wantAttrs: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,6 +191,12 @@ func TestNativeStorage(t *testing.T) {
 	for _, p := range allPlatforms {
 		t.Run(string(p), func(t *testing.T) {
 			c := deliver(t, p, in)
+			if p == function.PlatformAzureFunctions {
+				// The blob trigger carries the content: 42 bytes.
+				m, err := trigger.ParseMessage(c.events[0])
+				require.NoError(t, err)
+				assert.Len(t, m.Body, 42)
+			}
 			require.Len(t, c.events, 1)
 			o, err := trigger.ParseObject(c.events[0])
 			require.NoError(t, err)
@@ -198,6 +223,22 @@ func TestNativeDatabaseChange(t *testing.T) {
 		in := fntest.DatabaseChange("orders", map[string]any{"id": "o-1"}, tt.new, tt.old)
 		for _, p := range allPlatforms {
 			t.Run(tt.name+"/"+string(p), func(t *testing.T) {
+				if p == function.PlatformAzureFunctions {
+					// The change feed has no removals and no old images.
+					require.Equal(t, tt.new != nil, in.On(p))
+					if !in.On(p) {
+						return
+					}
+					c := deliver(t, p, in)
+					require.Len(t, c.events, 1)
+					ch, err := trigger.ParseChange(c.events[0])
+					require.NoError(t, err)
+					assert.Equal(t, trigger.OpWrite, ch.Op)
+					assert.Equal(t, "fntest/orders", ch.Table)
+					assert.Equal(t, map[string]any{"id": "o-1"}, ch.Key)
+					assert.Equal(t, json.Number(fmt.Sprint(tt.new["qty"])), ch.New["qty"])
+					return
+				}
 				c := deliver(t, p, in)
 				require.Len(t, c.events, 1)
 				ch, err := trigger.ParseChange(c.events[0])
@@ -224,7 +265,7 @@ func TestNativeScheduleAndBus(t *testing.T) {
 			require.Len(t, c.events, 1)
 			tick, err := trigger.ParseTick(c.events[0])
 			require.NoError(t, err)
-			assert.True(t, strings.HasSuffix(tick.Schedule, "/nightly"), "schedule %q names the rule or job", tick.Schedule)
+			assert.Regexp(t, `/nightly( 0 \*/5 \* \* \* \*)?$`, tick.Schedule, "the schedule names the rule, job or timer function")
 			assert.Equal(t, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), tick.Time.UTC())
 		})
 		t.Run("bus/"+string(p), func(t *testing.T) {

@@ -135,6 +135,7 @@ type sent struct {
 	lambda  []byte
 	events  []event.Event
 	batch   bool
+	azure   *azureCall
 }
 
 // Log is one captured log record.
@@ -277,6 +278,8 @@ type target struct {
 	// HTTP platforms
 	srv  *httptest.Server
 	door http.Handler
+	// Azure Functions
+	az *azureTarget
 }
 
 func newTarget(p function.Platform, h function.Handler, web http.Handler, cfg config) (*target, error) {
@@ -296,6 +299,9 @@ func newTarget(p function.Platform, h function.Handler, web http.Handler, cfg co
 		}
 		tg.lambda = lambda.New(opts...)
 		return tg, nil
+	}
+	if p == function.PlatformAzureFunctions {
+		return tg, tg.startAzure(log, h, web)
 	}
 	opts := []frontdoor.Option{frontdoor.WithLogger(log), frontdoor.WithTimeout(cfg.timeout)}
 	if h != nil {
@@ -333,6 +339,9 @@ func (tg *target) close() error {
 	if tg.lambda != nil {
 		return tg.lambda.Stop(ctx)
 	}
+	if tg.az != nil {
+		return tg.az.close()
+	}
 	tg.srv.Close()
 	if s, ok := tg.door.(interface{ Stop(context.Context) error }); ok {
 		return s.Stop(ctx)
@@ -347,6 +356,10 @@ func (tg *target) deliverInput(in Input) (Result, error) {
 	switch {
 	case tg.p == function.PlatformLambda:
 		s.lambda, err = in.lambda()
+	case tg.p == function.PlatformAzureFunctions:
+		var c azureCall
+		c, err = in.azure()
+		s.azure = &c
 	case in.batch != nil:
 		s.events, err = in.batch()
 		s.batch = true
@@ -363,7 +376,10 @@ func (tg *target) deliverInput(in Input) (Result, error) {
 		return Result{}, fmt.Errorf("fntest: build %s for %s: %w", in.name, tg.p, err)
 	}
 	s.attempt = lambdaAttempt(s.lambda)
-	if s.lambda == nil {
+	switch {
+	case s.azure != nil:
+		s.attempt = azureAttempt(s.azure.inv.Request)
+	case s.lambda == nil:
 		for _, e := range s.events {
 			s.attempt = max(s.attempt, pubsubAttempt(e))
 		}
@@ -381,9 +397,12 @@ func (tg *target) deliver(s *sent) (Result, error) {
 	tg.n++
 	var r Result
 	var err error
-	if tg.lambda != nil {
+	switch {
+	case tg.lambda != nil:
 		r, err = tg.deliverLambda(s.lambda)
-	} else {
+	case tg.az != nil:
+		r, err = tg.deliverAzure(s.azure)
+	default:
 		r, err = tg.deliverHTTP(s)
 	}
 	r.Platform, r.sent, r.Attempt = tg.p, s, s.attempt
@@ -494,6 +513,9 @@ func (tg *target) serve(req *http.Request) (*http.Response, error) {
 		}
 		resp.Request = req
 		return resp, nil
+	}
+	if tg.az != nil {
+		return tg.az.serve(req)
 	}
 	r, err := http.NewRequestWithContext(context.Background(), req.Method, tg.srv.URL+req.URL.RequestURI(), req.Body)
 	if err != nil {

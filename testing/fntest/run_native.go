@@ -16,10 +16,12 @@ import (
 // Events is a batch of CloudEvents delivered in one invocation: a
 // CloudEvents batch-mode request (application/cloudevents-batch+json) on
 // Cloud Functions and net/http, an SQS batch whose bodies are the events
-// in structured mode on Lambda (message ids are the event ids). Use it to
-// see how each platform redelivers a batch with failures: Lambda only the
-// failed records, HTTP the whole batch. [Input.Payload] shows the first
-// event on the HTTP platforms.
+// in structured mode on Lambda (message ids are the event ids), an Event
+// Grid trigger's array of events in the CloudEvents schema on Azure
+// Functions. Use it to see how each platform redelivers a batch with
+// failures: Lambda only the failed records, HTTP and Azure the whole batch
+// (Azure stops at the first retryable failure). [Input.Payload] shows the
+// first event on the HTTP platforms.
 func Events(es ...event.Event) Input {
 	es = slices.Clone(es)
 	check := func() error {
@@ -68,6 +70,12 @@ func Events(es ...event.Event) Input {
 				return nil, err
 			}
 			return slices.Clone(es), nil
+		},
+		azure: func() (azureCall, error) {
+			if err := check(); err != nil {
+				return azureCall{}, err
+			}
+			return eventGridCloudEvents(es)
 		},
 	}
 }
@@ -193,9 +201,14 @@ func pubsubAttempt(e event.Event) int {
 // in only (all if only is nil, or if none of the records has such an id:
 // a source without partial batch responses), their
 // ApproximateReceiveCount set; over HTTP every event, a Pub/Sub message's
-// deliveryAttempt set.
+// deliveryAttempt set; on Azure Functions the whole invocation, its
+// delivery count or retry context set.
 func again(s *sent, attempt int, only []string) (*sent, error) {
 	out := &sent{batch: s.batch, attempt: attempt}
+	if s.azure != nil {
+		out.azure = azureAgain(s.azure, attempt)
+		return out, nil
+	}
 	if s.lambda != nil {
 		b, err := lambdaAgain(s.lambda, attempt, only)
 		if err != nil {

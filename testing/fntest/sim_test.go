@@ -23,7 +23,7 @@ import (
 	"github.com/faasport/faasport/trigger"
 )
 
-var everyPlatform = []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP}
+var everyPlatform = []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP, function.PlatformAzureFunctions}
 
 // failing is a queue handler that fails retryably on "fail", permanently
 // on "poison", and records what it saw.
@@ -74,6 +74,7 @@ func TestOnEveryPlatformSkipsPlatformsWithoutShape(t *testing.T) {
 		{"SQS", fntest.SQS("x"), []function.Platform{function.PlatformLambda}},
 		{"PubSub", fntest.PubSub("x"), []function.Platform{function.PlatformCloudFunctions, function.PlatformHTTP}},
 		{"QueueMessage", fntest.QueueMessage("x"), everyPlatform},
+		{"ServiceBus", fntest.ServiceBus("x"), []function.Platform{function.PlatformAzureFunctions}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +110,7 @@ func TestFreshHandlerPerPlatform(t *testing.T) {
 	}, fntest.QueueMessage("x"), func(t *testing.T, r fntest.Result) {
 		assert.Equal(t, int64(1), built[len(built)-1].n.Load(), "each platform starts from a fresh handler")
 	})
-	assert.Len(t, built, 3)
+	assert.Len(t, built, len(everyPlatform))
 
 	// A shared handler shares its state.
 	shared := &counter{}
@@ -117,7 +118,7 @@ func TestFreshHandlerPerPlatform(t *testing.T) {
 	fntest.OnEveryPlatform(t, shared, fntest.QueueMessage("x"), func(t *testing.T, r fntest.Result) {
 		seen = append(seen, shared.n.Load())
 	})
-	assert.Equal(t, []int64{1, 2, 3}, seen)
+	assert.Equal(t, []int64{1, 2, 3, 4}, seen)
 }
 
 // One instance: the first invocation is cold, the next warm.
@@ -183,6 +184,12 @@ func TestSimRedeliverBatch(t *testing.T) {
 		again        []string // what the handler sees on redelivery
 		againAttempt int
 	}{
+		{"azure events", function.PlatformAzureFunctions, fntest.Events(batch...),
+			[]string{"e-1", "e-2", "e-3"}, nil, []string{"e-1", "e-2"}, 2},
+		{"azure Event Hubs", function.PlatformAzureFunctions, fntest.EventHubs("", fntest.Bodies("ok", "fail", "poison")),
+			[]string{"0:1", "0:2", "0:3"}, nil, []string{"0:1", "0:2"}, 2},
+		{"azure Service Bus", function.PlatformAzureFunctions, fntest.ServiceBus("fail", fntest.ID("sb"), fntest.Attempt(3)),
+			[]string{"sb"}, nil, []string{"sb"}, 4},
 		{"lambda SQS", function.PlatformLambda, fntest.SQS("", fntest.Bodies("ok", "fail", "poison"), fntest.ID("m")),
 			[]string{"m-2"}, []string{"m-1", "m-3"}, []string{"m-2"}, 2},
 		{"lambda Kafka", function.PlatformLambda, fntest.Kafka("", fntest.Bodies("ok", "fail", "poison")),
@@ -198,7 +205,7 @@ func TestSimRedeliverBatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &failing{}
 			h := f.handler()
-			if !strings.HasPrefix(tt.name, "lambda SQS") && tt.name != "lambda Kafka" {
+			if !strings.HasPrefix(tt.name, "lambda SQS") && tt.name != "lambda Kafka" && !strings.HasPrefix(tt.name, "azure ") || tt.name == "azure events" {
 				h = f.events()
 			}
 			sim := fntest.NewSim(t, tt.platform, h)
@@ -299,7 +306,7 @@ func TestServeBinaryBody(t *testing.T) {
 		assert.Equal(t, http.StatusOK, resp.StatusCode)
 		assert.Equal(t, body, got)
 	})
-	assert.Equal(t, 3, ran)
+	assert.Equal(t, len(everyPlatform), ran)
 }
 
 func TestServeFuncFreshHandler(t *testing.T) {
