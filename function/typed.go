@@ -27,9 +27,30 @@ var ErrUnsupportedContentType = errors.New("unsupported datacontenttype")
 type TypedOption func(*typedOptions)
 
 type typedOptions struct {
-	decode      Decoder
+	decode      Decoder // nil: the default, [DecodeData]
+	target      target  // what the input is, for the default decoder
 	replyType   string
 	replySource string
+}
+
+// target is the kind of a typed handler's input, as [DecodeData] treats
+// it, found once when the handler is built.
+type target uint8
+
+const (
+	targetValue  target = iota // decoded from JSON or XML
+	targetRaw                  // []byte or json.RawMessage: the data as is
+	targetString               // text, or a JSON string
+)
+
+func targetOf[In any]() target {
+	switch any((*In)(nil)).(type) {
+	case *[]byte, *json.RawMessage:
+		return targetRaw
+	case *string:
+		return targetString
+	}
+	return targetValue
 }
 
 // WithDecoder replaces the default decoder (JSON for an empty or JSON
@@ -64,7 +85,7 @@ func WithReplySource(s string) TypedOption { return func(o *typedOptions) { o.re
 // from the incoming event's id, so a redelivered event gets a reply with
 // the same id.
 func Typed[In, Out any](f func(ctx context.Context, in In) (Out, error), opts ...TypedOption) Handler {
-	o := newTypedOptions(opts)
+	o := newTypedOptions[In](opts)
 	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
 		c := new(call[In])
 		if err := decodeInto(ctx, o, e, c); err != nil {
@@ -82,7 +103,7 @@ func Typed[In, Out any](f func(ctx context.Context, in In) (Out, error), opts ..
 // no reply. Decoding works as in [Typed]: In is the payload, and the
 // [payload.Message] is in f's context.
 func Consume[In any](f func(ctx context.Context, in In) error, opts ...TypedOption) Handler {
-	o := newTypedOptions(opts)
+	o := newTypedOptions[In](opts)
 	return HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
 		c := new(call[In])
 		if err := decodeInto(ctx, o, e, c); err != nil {
@@ -92,8 +113,8 @@ func Consume[In any](f func(ctx context.Context, in In) error, opts ...TypedOpti
 	})
 }
 
-func newTypedOptions(opts []TypedOption) *typedOptions {
-	o := &typedOptions{decode: DecodeData}
+func newTypedOptions[In any](opts []TypedOption) *typedOptions {
+	o := &typedOptions{target: targetOf[In]()}
 	for _, opt := range opts {
 		opt(o)
 	}
@@ -109,20 +130,53 @@ type call[In any] struct {
 
 // decodeInto reads e's payload, binds c's context to ctx and the payload's
 // Message, and decodes the payload into c's input. It is generic, not a
-// method, so the hot path makes no dynamic calls to reach c's parts.
+// method, so the hot path makes no dynamic calls to reach c's parts, and
+// with the default decoder none to decode.
 func decodeInto[In any](ctx context.Context, o *typedOptions, e event.Event, c *call[In]) error {
-	attempt := 0
-	if inv, ok := InvocationFromContext(ctx); ok {
-		attempt = inv.Attempt
-	}
-	data, ct, err := c.Bind(ctx, e, attempt)
+	data, ct, err := c.Bind(ctx, e, attemptOf)
 	if err != nil {
 		return o.decodeError(e, e.DataContentType(), &c.in, err)
 	}
-	if err := o.decode(ct, data, &c.in); err != nil {
+	if o.decode != nil {
+		err = o.decode(ct, data, &c.in)
+	} else {
+		err = decodeDefault(o.target, ct, data, &c.in)
+	}
+	if err != nil {
 		return o.decodeError(e, ct, &c.in, err)
 	}
 	return nil
+}
+
+// attemptOf returns the delivery attempt the invocation in ctx reports.
+func attemptOf(ctx context.Context) int {
+	if inv, ok := InvocationFromContext(ctx); ok {
+		return inv.Attempt
+	}
+	return 0
+}
+
+// decodeDefault is [DecodeData] for an input of kind t, straight to JSON
+// for the common case: a value with JSON data.
+func decodeDefault(t target, contentType string, data []byte, v any) error {
+	if t == targetValue && isJSON(contentType) {
+		if len(data) == 0 {
+			return nil
+		}
+		return json.Unmarshal(data, v)
+	}
+	return DecodeData(contentType, data, v)
+}
+
+// isJSON reports whether a content type is empty or JSON, as [DecodeData]
+// decides, without parsing the types producers send most.
+func isJSON(ct string) bool {
+	switch ct {
+	case "", "application/json", "application/json; charset=utf-8":
+		return true
+	}
+	media := mediaType(ct)
+	return media == "" || media == "application/json" || media == "text/json" || strings.HasSuffix(media, "+json")
 }
 
 func (o *typedOptions) decodeError(e event.Event, ct string, v any, err error) error {
@@ -191,7 +245,7 @@ func DecodeData(contentType string, data []byte, v any) error {
 	}
 	media := mediaType(contentType)
 	switch {
-	case media == "" || media == "application/json" || media == "text/json" || strings.HasSuffix(media, "+json"):
+	case isJSON(media):
 		if p, ok := v.(*string); ok && !looksLikeJSONString(data) {
 			*p = string(data)
 			return nil

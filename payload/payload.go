@@ -269,6 +269,8 @@ func NewContext(ctx context.Context, m *Message) context.Context {
 }
 
 // FromContext returns the message ctx carries, and whether it carries one.
+// Treat the Message as read-only: the middleware and the handler that read
+// one event share it.
 func FromContext(ctx context.Context) (*Message, bool) {
 	m, ok := ctx.Value(ctxKey{}).(*Message)
 	return m, ok && m != nil
@@ -276,10 +278,14 @@ func FromContext(ctx context.Context) (*Message, bool) {
 
 // Attach reads the payload of e as [Of] does and returns a copy of ctx that
 // carries its Message (see [FromContext]), with the payload's data and
-// content type. attempt is the delivery attempt the platform reported, used
-// where the message does not say (pass 0 if unknown). It is [Of] and
-// [NewContext] in one allocation; see [Carrier] to share even that one.
-func Attach(ctx context.Context, e event.Event, attempt int) (context.Context, []byte, string, error) {
+// content type. It is [Of] and [NewContext] in one allocation; see
+// [Carrier] to share even that one, and for attempt.
+//
+// A broker message is read once per event: a middleware that needs the
+// Message before the handler (tracing, say) attaches it, passes the
+// returned context on, and a typed handler below reads it from there
+// instead of reading the envelope again.
+func Attach(ctx context.Context, e event.Event, attempt func(context.Context) int) (context.Context, []byte, string, error) {
 	c := new(Carrier)
 	data, ct, err := c.Bind(ctx, e, attempt)
 	if err != nil {
@@ -298,40 +304,84 @@ func Attach(ctx context.Context, e event.Event, attempt int) (context.Context, [
 // Use a Carrier only after [Carrier.Bind] succeeded, as a context.Context
 // (through its pointer), and do not copy it.
 type Carrier struct {
-	parent  context.Context
-	ec      event.EventContext // of an event that is its own payload, until read
+	parent context.Context
+	// ec and data are the bound event's: its identity (see [Carrier.holds]),
+	// and the source of an own payload's Message until it is read.
+	ec      event.EventContext
 	data    []byte
-	attempt int
+	attempt func(context.Context) int // the platform's attempt, read from parent; may be nil
 	m       atomic.Pointer[Message]
 }
 
+type carrierKey struct{}
+
 // Bind reads the payload of e as [Of] does, makes c a copy of parent that
 // carries its Message, and returns the payload's data and content type.
-// attempt is the delivery attempt the platform reported, used where the
-// message does not say (pass 0 if unknown).
-func (c *Carrier) Bind(parent context.Context, e event.Event, attempt int) ([]byte, string, error) {
-	if e.Context == nil {
+// attempt, which may be nil, returns the delivery attempt the platform
+// reported, from parent; it is called only where the message does not say,
+// and for an event that is its own payload only when its Message is read.
+//
+// If parent already carries the Message of this very event (see
+// [Attach]), Bind reuses it instead of reading the envelope again.
+func (c *Carrier) Bind(parent context.Context, e event.Event, attempt func(context.Context) int) ([]byte, string, error) {
+	ec := e.Context
+	var typ, ct string
+	switch x := ec.(type) {
+	case nil:
 		return nil, "", Read(e, new(Message)) // the error Read gives
+	case *event.EventContextV1: // the common case, without two dynamic calls
+		typ = x.Type
+		if x.DataContentType != nil {
+			ct = *x.DataContentType
+		}
+	default:
+		typ, ct = ec.GetType(), ec.GetDataContentType()
 	}
-	read, name := envelope(e.Type())
+	data := e.DataEncoded
+	c.parent, c.ec, c.data, c.attempt = parent, ec, data, attempt
+	read, name := envelope(typ)
 	if read == nil {
-		data, ct := e.Data(), e.DataContentType()
 		if ct == "" {
 			ct = Sniff(data)
 		}
-		c.parent, c.ec, c.data, c.attempt = parent, e.Context, data, attempt
 		return data, ct, nil
+	}
+	if p, ok := parent.Value(carrierKey{}).(*Carrier); ok && p.holds(ec, data) {
+		if m := p.m.Load(); m != nil {
+			c.m.Store(m)
+			return m.Data, m.ContentType, nil
+		}
 	}
 	m := new(Message)
 	if err := readWith(e, m, read, name); err != nil {
+		*c = Carrier{}
 		return nil, "", err
 	}
-	if m.Attempt == 0 {
-		m.Attempt = attempt
+	if m.Attempt == 0 && attempt != nil {
+		m.Attempt = attempt(parent)
 	}
-	c.parent = parent
 	c.m.Store(m)
 	return m.Data, m.ContentType, nil
+}
+
+// holds reports whether c is bound to the event whose context and data are
+// ec and data: the same context object and the same bytes in memory, not
+// merely equal ones, so an event that happens to look alike, or another
+// event handled with the same context, is read afresh.
+func (c *Carrier) holds(ec event.EventContext, data []byte) bool {
+	switch x := c.ec.(type) {
+	case *event.EventContextV1:
+		if y, ok := ec.(*event.EventContextV1); !ok || x != y {
+			return false
+		}
+	case *event.EventContextV03:
+		if y, ok := ec.(*event.EventContextV03); !ok || x != y {
+			return false
+		}
+	default: // an implementation of unknown identity
+		return false
+	}
+	return len(c.data) == len(data) && (len(data) == 0 || &c.data[0] == &data[0])
 }
 
 // Deadline returns the parent's deadline.
@@ -346,9 +396,17 @@ func (c *Carrier) Err() error { return c.parent.Err() }
 // Value returns the Message for this package's key and asks the parent for
 // any other.
 func (c *Carrier) Value(key any) any {
-	if _, ok := key.(ctxKey); !ok {
-		return c.parent.Value(key)
+	switch key.(type) {
+	case ctxKey:
+		return c.message()
+	case carrierKey:
+		return c
 	}
+	return c.parent.Value(key)
+}
+
+// message returns the Message, reading an own payload's on first use.
+func (c *Carrier) message() *Message {
 	if m := c.m.Load(); m != nil {
 		return m
 	}
@@ -356,7 +414,9 @@ func (c *Carrier) Value(key any) any {
 	// and every reader gets the one stored first.
 	m := new(Message)
 	own(m, event.Event{Context: c.ec, DataEncoded: c.data})
-	m.Attempt = c.attempt
+	if c.attempt != nil {
+		m.Attempt = c.attempt(c.parent)
+	}
 	if !c.m.CompareAndSwap(nil, m) {
 		m = c.m.Load()
 	}

@@ -324,7 +324,7 @@ func TestAttach(t *testing.T) {
 	t.Run("own payload is read lazily and completely", func(t *testing.T) {
 		e := ce(t, "com.example.order", order)
 		e.SetExtension("traceparent", tp)
-		ctx, data, ct, err := payload.Attach(parent, e, 4)
+		ctx, data, ct, err := payload.Attach(parent, e, func(context.Context) int { return 4 })
 		require.NoError(t, err)
 		assert.Equal(t, order, string(data))
 		assert.Equal(t, "application/json", ct)
@@ -342,7 +342,7 @@ func TestAttach(t *testing.T) {
 		assert.Equal(t, order, string(m1.Data))
 	})
 	t.Run("envelope", func(t *testing.T) {
-		ctx, data, ct, err := payload.Attach(parent, ce(t, "com.amazonaws.sqs.message", sqsRecord("hi", "")), 9)
+		ctx, data, ct, err := payload.Attach(parent, ce(t, "com.amazonaws.sqs.message", sqsRecord("hi", "")), func(context.Context) int { return 9 })
 		require.NoError(t, err)
 		assert.Equal(t, "hi", string(data))
 		assert.Equal(t, "application/octet-stream", ct)
@@ -352,13 +352,13 @@ func TestAttach(t *testing.T) {
 		assert.Contains(t, fmt.Sprint(ctx), "payload.Message")
 	})
 	t.Run("malformed", func(t *testing.T) {
-		ctx, _, _, err := payload.Attach(parent, ce(t, "com.amazonaws.sqs.message", "{"), 0)
+		ctx, _, _, err := payload.Attach(parent, ce(t, "com.amazonaws.sqs.message", "{"), nil)
 		require.ErrorIs(t, err, payload.ErrMalformed)
 		_, ok := payload.FromContext(ctx)
 		assert.False(t, ok)
 	})
 	t.Run("cancellation reaches the attached context", func(t *testing.T) {
-		ctx, _, _, err := payload.Attach(parent, ce(t, "com.example.order", order), 0)
+		ctx, _, _, err := payload.Attach(parent, ce(t, "com.example.order", order), nil)
 		require.NoError(t, err)
 		child, stop := context.WithCancel(ctx)
 		defer stop()
@@ -386,7 +386,7 @@ func BenchmarkAttach(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, _, err := payload.Attach(ctx, e, 0); err != nil {
+		if _, _, _, err := payload.Attach(ctx, e, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
