@@ -57,19 +57,17 @@ func writeOutcomes(w http.ResponseWriter, mode Mode, total int, outs []Outcome, 
 // writeData answers a caller that sent no CloudEvent with the reply's data
 // alone, in its datacontenttype.
 func writeData(w http.ResponseWriter, e *event.Event, noContent int) {
-	h := w.Header()
-	if ct := e.DataContentType(); ct != "" {
-		h["Content-Type"] = []string{ct}
+	var ct []string
+	if c := e.DataContentType(); c != "" {
+		ct = []string{c}
 	} else if len(e.DataEncoded) > 0 {
-		h["Content-Type"] = []string{"application/json"}
+		ct = []string{"application/json"}
 	}
 	if len(e.DataEncoded) == 0 {
-		w.WriteHeader(noContent)
+		WriteBody(w, noContent, ct, nil, nil)
 		return
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(e.DataEncoded))}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(e.DataEncoded)
+	WriteBody(w, http.StatusOK, ct, []string{strconv.Itoa(len(e.DataEncoded))}, e.DataEncoded)
 }
 
 // failureDetail is the status and a detail safe to show the sender. The

@@ -291,11 +291,31 @@ func checkReply(e *event.Event) error {
 }
 
 func writeBody(w http.ResponseWriter, status int, ct string, b []byte) {
+	WriteBody(w, status, []string{ct}, []string{strconv.Itoa(len(b))}, b)
+}
+
+// WriteBody writes a whole answer at once: status, the Content-Type values
+// ct and, when not nil, the Content-Length values cl, then body. The
+// slices go into the response header as they are, so shared ones must
+// never change. On the Door's own response writer it spares the map kept
+// for a handler's headers until the response begins: a [Codec]'s Encode
+// answers this way.
+func WriteBody(w http.ResponseWriter, status int, ct, cl []string, body []byte) {
+	if g, ok := w.(*gate); ok {
+		g.send(status, ct, cl, body)
+		return
+	}
 	h := w.Header()
-	h["Content-Type"] = []string{ct}
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	if ct != nil {
+		h["Content-Type"] = ct
+	}
+	if cl != nil {
+		h["Content-Length"] = cl
+	}
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	if len(body) > 0 {
+		_, _ = w.Write(body)
+	}
 }
 
 func writeBinary(w http.ResponseWriter, e *event.Event) error {

@@ -82,6 +82,35 @@ func (g *gate) Write(b []byte) (int, error) {
 	return g.w.Write(b)
 }
 
+// send writes a whole response under one lock: the handler's headers so
+// far, then Content-Type ct and, when set, Content-Length cl straight into
+// the response's own header, the status and b. Answers the door writes in
+// one piece go this way, sparing the handler-side header map.
+func (g *gate) send(status int, ct, cl []string, b []byte) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || g.done {
+		return
+	}
+	if !g.wrote {
+		g.commit()
+	}
+	h := g.w.Header()
+	if ct != nil {
+		h["Content-Type"] = ct
+	}
+	if cl != nil {
+		h["Content-Length"] = cl
+	}
+	if status >= 200 || status == http.StatusSwitchingProtocols || len(b) > 0 {
+		g.wrote = true
+	}
+	g.w.WriteHeader(status)
+	if len(b) > 0 {
+		_, _ = g.w.Write(b)
+	}
+}
+
 // ReadFrom keeps io.Copy's sendfile path.
 func (g *gate) ReadFrom(src io.Reader) (int64, error) {
 	return io.Copy(struct{ io.Writer }{g}, src)
