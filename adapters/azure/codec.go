@@ -205,11 +205,22 @@ func malformed(format string, args ...any) *frontdoor.Problem {
 	}
 }
 
+// decoded is what decoding one invocation makes, allocated at once: its
+// Native, its delivery, and room for a single event and that event's
+// context, what every trigger but the batched ones delivers.
+type decoded struct {
+	native Native
+	dl     frontdoor.Delivery
+	ev     [1]event.Event
+	ec     eventContext
+}
+
 func (c *codec) decodeInvocation(r *http.Request, name string, fn *Function, inv *invocation) (*frontdoor.Delivery, error) {
 	kind, key, binding := c.classify(fn, inv)
-	native := &Native{Function: name, Trigger: kind, Binding: key, Data: inv.dataRaw, Metadata: inv.mdRaw}
-	d := &frontdoor.Delivery{Native: native, RequestID: r.Header.Get(HeaderInvocationID)}
-	m := &mapper{c: c, name: name, binding: binding, md: inv.md, mdRaw: inv.mdRaw, id: d.RequestID}
+	held := &decoded{native: Native{Function: name, Trigger: kind, Binding: key, Data: inv.dataRaw, Metadata: inv.mdRaw}}
+	d := &held.dl
+	d.Native, d.RequestID = &held.native, r.Header.Get(HeaderInvocationID)
+	m := &mapper{c: c, name: name, binding: binding, md: inv.md, mdRaw: inv.mdRaw, id: d.RequestID, held: held}
 	v := inv.data.get(key)
 	var err error
 	switch kind {
@@ -422,13 +433,11 @@ func writeJSON(w http.ResponseWriter, status int, resp *Response) error {
 }
 
 // jsonContentType is the Content-Type of every response payload; net/http
-// only reads it.
+// and the front door only read it.
 var jsonContentType = []string{"application/json; charset=utf-8"}
 
 func writeBody(w http.ResponseWriter, status int, b []byte) {
-	w.Header()["Content-Type"] = jsonContentType
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	frontdoor.WriteBody(w, status, jsonContentType, nil, b)
 }
 
 // replyValue is a reply event as an output binding's value: its data as

@@ -131,6 +131,21 @@ type mapper struct {
 	md      obj             // the request's Metadata
 	mdRaw   json.RawMessage // the same, as sent
 	id      string          // invocation id
+	// held has room for the first event and its context; used* tell
+	// whether it was taken.
+	held           *decoded
+	usedEv, usedEC bool
+}
+
+// one returns e as the delivery's only event, in the room decodeInvocation
+// made for it.
+func (m *mapper) one(e event.Event) []event.Event {
+	if m.held == nil || m.usedEv {
+		return []event.Event{e}
+	}
+	m.usedEv = true
+	m.held.ev[0] = e
+	return m.held.ev[:]
 }
 
 func (m *mapper) sys() map[string]json.RawMessage { return azjson.Object(m.md.get("sys")) }
@@ -151,13 +166,13 @@ func (m *mapper) events(kind string, v json.RawMessage) ([]event.Event, function
 	switch kind {
 	case KindTimer:
 		e, err := m.timer(v)
-		return []event.Event{e}, function.TriggerTimer, err
+		return m.one(e), function.TriggerTimer, err
 	case KindQueue:
 		e, err := m.queue(v)
-		return []event.Event{e}, function.TriggerPubSub, err
+		return m.one(e), function.TriggerPubSub, err
 	case KindServiceBus:
 		e, err := m.serviceBus(v)
-		return []event.Event{e}, function.TriggerPubSub, err
+		return m.one(e), function.TriggerPubSub, err
 	case KindEventHubs:
 		evs, err := m.eventHubs(v)
 		return evs, function.TriggerPubSub, err
@@ -166,18 +181,22 @@ func (m *mapper) events(kind string, v json.RawMessage) ([]event.Event, function
 		return evs, function.TriggerPubSub, err
 	case KindBlob:
 		e, err := m.blob(v)
-		return []event.Event{e}, function.TriggerDatasource, err
+		return m.one(e), function.TriggerDatasource, err
 	case KindCosmosDB:
 		evs, err := m.cosmos(v)
 		return evs, function.TriggerDatasource, err
 	}
 	e, err := m.other(kind, v)
-	return []event.Event{e}, function.TriggerOther, err
+	return m.one(e), function.TriggerOther, err
 }
 
 // newEvent builds a CloudEvent with JSON data.
 func (m *mapper) newEvent(id, source, typ, subject string, t time.Time, data []byte) (event.Event, error) {
-	return m.c.newEvent(id, source, typ, subject, t, data)
+	var ctx *eventContext
+	if m.held != nil && !m.usedEC {
+		ctx, m.usedEC = &m.held.ec, true
+	}
+	return m.c.newEvent(ctx, id, source, typ, subject, t, data)
 }
 
 // eventContext holds an event's attributes and the values its optional
@@ -193,7 +212,9 @@ type eventContext struct {
 // pointer, never write through it.
 var applicationJSON = event.ApplicationJSON
 
-func (c *codec) newEvent(id, source, typ, subject string, t time.Time, data []byte) (event.Event, error) {
+// newEvent builds a CloudEvent with JSON data whose context is ctx, or a
+// new one when ctx is nil.
+func (c *codec) newEvent(ctx *eventContext, id, source, typ, subject string, t time.Time, data []byte) (event.Event, error) {
 	switch {
 	case id == "":
 		return event.Event{}, errors.New("no id to give the event (the metadata that names the message is missing)")
@@ -206,7 +227,9 @@ func (c *codec) newEvent(id, source, typ, subject string, t time.Time, data []by
 	if err != nil {
 		return event.Event{}, fmt.Errorf("source %q is not a URI-reference: %w", source, err)
 	}
-	ctx := &eventContext{}
+	if ctx == nil {
+		ctx = &eventContext{}
+	}
 	ec := &ctx.ec
 	ec.ID, ec.Type, ec.Source = id, typ, types.URIRef{URL: *u}
 	ec.DataContentType = &applicationJSON
