@@ -1,5 +1,8 @@
-// Package lambda runs faasport handlers on AWS Lambda, on top of
-// aws-lambda-go's runtime client and its events types.
+// Package lambda runs faasport handlers on AWS Lambda, with its own client
+// of the Lambda Runtime API (wire-compatible with aws-lambda-go's, without
+// the RPC mode that links net/rpc, encoding/gob and html/template into every
+// binary) and aws-lambda-go's events and lambdacontext types. No build tag
+// is needed for a small binary.
 //
 // One binary can serve HTTP and events at once: the adapter recognises each
 // invocation by its payload's shape. API Gateway (REST and HTTP API), ALB

@@ -1,19 +1,20 @@
 package lambda
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
-	awslambda "github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/faasport/faasport/function"
@@ -179,8 +180,8 @@ func (h *Handler) invocation(ctx context.Context) function.Invocation {
 	if d, ok := ctx.Deadline(); ok {
 		inv.Deadline = d
 	}
-	// aws-lambda-go keeps the X-Ray trace header under this string key.
-	if t, ok := ctx.Value("x-amzn-trace-id").(string); ok {
+	// The runtime loop keeps the X-Ray trace header under a string key.
+	if t, ok := ctx.Value(traceKey).(string); ok {
 		inv.TraceHeader = t
 	}
 	return inv
@@ -212,12 +213,24 @@ var ErrNoHandler = errors.New("lambda: nothing to serve; pass lambda.Events(h), 
 // sends SIGKILL about 500ms after SIGTERM.
 const stopGrace = 450 * time.Millisecond
 
-// Start runs aws-lambda-go's runtime loop with a [Handler] built from opts
-// until ctx ends or Lambda sends SIGTERM; then it waits for the invocation
-// in flight, runs the handlers' Stop hooks and returns their error. It
-// returns at once with an error when there is nothing to serve or the
-// process does not run on Lambda. If the runtime API itself fails,
-// aws-lambda-go exits the process, so Lambda starts a fresh one.
+// Start serves invocations from the Lambda Runtime API with a [Handler]
+// built from opts until ctx ends or Lambda sends SIGTERM; then it waits for
+// the invocations in flight (at most stopGrace), runs the handlers' Stop
+// hooks and returns their error. It returns at once with an error when
+// there is nothing to serve or the process does not run on Lambda.
+//
+// The runtime loop is the adapter's own and speaks the protocol
+// aws-lambda-go does: invocations carry a deadline, the
+// lambdacontext.LambdaContext and the X-Ray trace header; errors reach
+// Lambda with the [Error] type as their errorType. It registers an
+// extension so that Lambda sends SIGTERM before it stops the process, and
+// runs AWS_LAMBDA_MAX_CONCURRENCY invocations at once where Lambda sets it.
+//
+// Where aws-lambda-go exits the process, Start returns instead, after the
+// Stop hooks: with an error wrapping [ErrRuntimeAPI] when the Runtime API
+// fails, or [ErrPanicked] after an invocation panicked outside the
+// handlers' own recovery. Return from main (or exit) then: Lambda starts a
+// fresh process.
 func Start(ctx context.Context, opts ...Option) error {
 	o := options{getenv: os.Getenv}
 	for _, opt := range opts {
@@ -226,55 +239,83 @@ func Start(ctx context.Context, opts ...Option) error {
 	if o.events == nil && o.http == nil {
 		return ErrNoHandler
 	}
-	if o.getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+	addr := o.getenv("AWS_LAMBDA_RUNTIME_API")
+	if addr == "" {
 		return ErrNotOnLambda
 	}
+	api := newRuntimeAPI(addr)
+	// polls ends the long polls (the runtime's and the extension's) when
+	// Start returns; invocations in flight keep ctx's values but not its
+	// end, and answer regardless.
+	polls, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	// The extension must be registered before the runtime first polls;
+	// the round trip overlaps building the handler.
+	type registered struct {
+		id  string
+		err error
+	}
+	reg := make(chan registered, 1)
+	go func() {
+		id, err := api.registerExtension(polls)
+		reg <- registered{id, err}
+	}()
 	h := New(opts...)
-	sigterm := make(chan struct{})
-	var once sync.Once
-	go awslambda.StartWithOptions(h.runtimeHandler(),
-		awslambda.WithContext(context.WithoutCancel(ctx)),
-		awslambda.WithEnableSIGTERM(func() { once.Do(func() { close(sigterm) }) }),
-	)
+	loop := &runtimeLoop{api: api, invoke: h.runtimeInvoke(), base: context.WithoutCancel(ctx), log: h.log}
+	n := maxConcurrency(o.getenv)
+	loop.traceEnv = n == 1
+	first := polls
+	if r := <-reg; r.err != nil {
+		h.log.Warn("lambda: could not register the extension that makes Lambda send SIGTERM; the Stop hooks will not run at shutdown", slog.Any("error", r.err))
+	} else {
+		// The extension's long poll starts once the runtime's first poll
+		// holds the connection the registration left idle: the first
+		// invocation does not wait for a second dial.
+		var once sync.Once
+		first = httptrace.WithClientTrace(polls, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
+			once.Do(func() { go api.extensionIdle(polls, r.id) })
+		}})
+	}
+
+	failed := make(chan error, 1)
+	for range n {
+		go func() {
+			if err := loop.run(polls, first); err != nil {
+				select {
+				case failed <- err:
+				default:
+				}
+			}
+		}()
+	}
+	// Lambda sends SIGTERM only at shutdown: listening for it can wait
+	// until the first poll is under way.
+	sigterm := make(chan os.Signal, 1)
+	signal.Notify(sigterm, syscall.SIGTERM)
+	defer signal.Stop(sigterm)
+	var err error
 	select {
 	case <-ctx.Done():
 	case <-sigterm:
+	case err = <-failed:
 	}
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopGrace)
-	defer cancel()
-	return h.Stop(stopCtx)
+	cancel()
+	stopCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), stopGrace)
+	defer stop()
+	return errors.Join(err, h.Stop(stopCtx))
 }
 
-// runtimeHandler is what the runtime loop calls: Invoke with errors turned
-// into Lambda error responses that carry a meaningful errorType, or, with
-// response streaming on, a function that may stream.
-func (h *Handler) runtimeHandler() any {
+// runtimeInvoke is what the runtime loop calls: Invoke, or, with response
+// streaming on, a function that may stream.
+func (h *Handler) runtimeInvoke() invokeFunc {
 	if h.streaming && h.web != nil {
-		return func(ctx context.Context, payload json.RawMessage) (io.Reader, error) {
-			r, err := h.invokeStreaming(ctx, payload)
-			return r, lambdaError(err)
+		return h.invokeStreaming
+	}
+	return func(ctx context.Context, payload []byte) (io.Reader, error) {
+		out, err := h.Invoke(ctx, payload)
+		if err != nil {
+			return nil, err
 		}
+		return bytes.NewReader(out), nil
 	}
-	return runtimeHandler{h}
-}
-
-type runtimeHandler struct{ h *Handler }
-
-func (r runtimeHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	// The runtime reuses the payload's buffer for the next invocation, and
-	// events share the payload's bytes: give them their own.
-	out, err := r.h.Invoke(ctx, append([]byte(nil), payload...))
-	return out, lambdaError(err)
-}
-
-// lambdaError converts an [*Error] to the runtime's error response.
-func lambdaError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return messages.InvokeResponse_Error{Message: e.Error(), Type: e.Type}
-	}
-	return err
 }
