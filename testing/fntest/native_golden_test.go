@@ -50,11 +50,24 @@ func TestNativeGolden(t *testing.T) {
 		"firestore":            fntest.Firestore("orders/o-1", item, map[string]any{"id": "o-1", "qty": 1}),
 		"cloud-scheduler":      fntest.CloudScheduler("nightly"),
 		"eventarc":             fntest.Eventarc("order.placed", "com.example.shop", `{"id":"o-1"}`, fntest.Attribute("tenant", "t1")),
+		// Azure Functions: the {"Data", "Metadata"} body the host posts.
+		"azure-servicebus":     fntest.ServiceBus(`{"id":"o-1"}`, fntest.Attribute("origin", "web"), fntest.Group("s-1"), fntest.Attempt(2)),
+		"azure-queue":          fntest.QueueStorage(`{"id":"o-1"}`),
+		"azure-eventhubs":      fntest.EventHubs("", fntest.Bodies(`{"t":1}`, `{"t":2}`), fntest.Group("device-1")),
+		"azure-blob":           fntest.Blob("photos", "cats/tom 1.jpg", []byte("meow"), fntest.Version("v1"), fntest.ContentType("image/jpeg")),
+		"azure-storage-object": fntest.StorageObject("photos", "cats/tom 1.jpg", 4),
+		"azure-eventgrid":      fntest.BusEvent("order.placed", "com.example.shop", `{"id":"o-1"}`),
+		"azure-cloudevent":     fntest.Raw([]byte(`{"specversion":"1.0","id":"ce-1","source":"/shop","type":"order.placed","datacontenttype":"application/json","data":{"id":"o-1"}}`)),
+		"azure-cosmosdb":       fntest.DatabaseChange("orders", map[string]any{"id": "o-1"}, item, nil),
+		"azure-timer":          fntest.ScheduleTick("nightly"),
 	}
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
 			p := function.PlatformLambda
-			if !in.On(p) {
+			switch {
+			case strings.HasPrefix(name, "azure-"):
+				p = function.PlatformAzureFunctions
+			case !in.On(p):
 				p = function.PlatformCloudFunctions
 			}
 			got, err := in.Payload(p)

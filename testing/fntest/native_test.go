@@ -424,9 +424,12 @@ func FuzzRaw(f *testing.F) {
 		b, err := in.Payload(function.PlatformLambda)
 		require.NoError(t, err)
 		require.True(t, bytes.Equal(payload, b), "the payload is sent as it is")
-		if in.On(function.PlatformHTTP) {
-			_, err := in.Payload(function.PlatformHTTP)
-			require.NoError(t, err)
+		for _, p := range []function.Platform{function.PlatformHTTP, function.PlatformAzureFunctions} {
+			if in.On(p) {
+				_, err := in.Payload(p)
+				require.NoError(t, err, "a payload with a shape on %s builds there", p)
+			}
 		}
+		require.Equal(t, in.On(function.PlatformHTTP), in.On(function.PlatformAzureFunctions), "a CloudEvent goes to both or neither")
 	})
 }
