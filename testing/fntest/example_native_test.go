@@ -89,3 +89,27 @@ func ExampleNative() {
 	// Output:
 	// INSERT arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2026-01-02T03:04:05.000 2
 }
+
+// On Azure Functions the message arrives as the Functions host posts a
+// Service Bus message; a retryable failure answers 5xx, and the host
+// retries the whole invocation with the next DeliveryCount.
+func ExampleServiceBus() {
+	h := trigger.Queue(func(ctx context.Context, m trigger.Message) error {
+		fmt.Println(m.ID, string(m.Body), m.OrderingKey, m.Attempt)
+		if m.Attempt < 2 {
+			return fmt.Errorf("the warehouse is busy")
+		}
+		return nil
+	})
+	sim := fntest.NewSim(nil, function.PlatformAzureFunctions, h)
+	defer sim.Close()
+	r := sim.Invoke(fntest.ServiceBus(`{"id":"o-1"}`, fntest.ID("m-1"), fntest.Group("customer-7")))
+	fmt.Println("status:", r.Status, "failed:", r.Failed)
+	r = sim.Redeliver(r)
+	fmt.Println("status:", r.Status, "acknowledged:", r.Acknowledged)
+	// Output:
+	// m-1 {"id":"o-1"} customer-7 1
+	// status: 503 failed: [m-1]
+	// m-1 {"id":"o-1"} customer-7 2
+	// status: 200 acknowledged: [m-1]
+}

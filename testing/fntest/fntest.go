@@ -2,7 +2,8 @@
 // it is deployed with, in-process, in the style of net/http/httptest: each
 // input is built in every platform's native shape (an SQS batch for
 // Lambda, a Pub/Sub CloudEvent for Cloud Functions, a CloudEvents HTTP
-// request for net/http), sent through the real adapter, and the outcome —
+// request for net/http, a Service Bus message posted by the Functions host
+// for Azure Functions), sent through the real adapter, and the outcome —
 // what the platform acknowledged and will deliver again, the reply, the
 // HTTP answer and the adapter's logs — is handed to a check that runs once
 // per platform:
@@ -24,6 +25,18 @@
 //
 // The adapters' logs are captured into [Result.Logs] and printed only when
 // the test fails (or with [Verbose] and go test -v).
+//
+// On Azure Functions the adapter runs as a custom handler on a loopback
+// port under the test host of testing/azuretest, which posts each input as
+// the Functions host does ({"Data", "Metadata"}, values encoded as the host
+// encodes them) and forwards HTTP requests (enableForwardingHttpRequest).
+// The function app it serves is written at the instance's first
+// invocation: fntest's fixed functions (fntest-servicebus, fntest-queue,
+// fntest-eventhubs, fntest-blob, fntest-eventgrid, fntest-http) and the one
+// that invocation is for (a timer is named after its schedule, a Cosmos DB
+// trigger after its container). The host retries a whole invocation after
+// any answer but 2xx, so a batch's events are acknowledged or failed
+// together.
 //
 // Neighbours: testing/adaptertest is the adapters' conformance suite whose
 // platforms fntest runs on; testing/statetest checks state backends;
@@ -71,8 +84,8 @@ type Input struct {
 }
 
 // OnEveryPlatform sends in to h through the adapter of every platform in
-// turn (Lambda, Cloud Functions, net/http), each in a subtest named after
-// the platform, and calls check with that platform's Result. A platform
+// turn (Lambda, Cloud Functions, net/http, Azure Functions), each in a
+// subtest named after the platform, and calls check with that platform's Result. A platform
 // the input has no native shape for (an [SQS] input on Cloud Functions) is
 // skipped. Every platform is sent to the same h, so whatever state h keeps
 // (an idempotency store, a counter) the later platforms see; use
@@ -102,8 +115,9 @@ func OnEveryPlatformFunc(t *testing.T, newHandler func() function.Handler, in In
 }
 
 // Invoke sends in to h through a fresh adapter of platform p
-// (function.PlatformLambda, function.PlatformCloudFunctions or
-// function.PlatformHTTP) and returns what happened. It fails only if the
+// (function.PlatformLambda, function.PlatformCloudFunctions,
+// function.PlatformCloudRun, function.PlatformHTTP or
+// function.PlatformAzureFunctions) and returns what happened. It fails only if the
 // input cannot be built or sent there (with [ErrNoShape] if it has no shape
 // for p). Within a test, [NewSim] and [OnEveryPlatform] report such
 // failures, and the captured logs, on t.
@@ -122,7 +136,8 @@ func Invoke(p function.Platform, h function.Handler, in Input, opts ...Option) (
 // Serve sends req to h through the adapter of every platform in turn — on
 // Lambda as an API Gateway HTTP API request ([APIGatewayV2]; a body that is
 // not UTF-8 travels base64-encoded, as API Gateway sends it), on Cloud
-// Functions and net/http as itself — and calls check with each platform's
+// Functions and net/http as itself, on Azure Functions forwarded by the
+// host to an HTTP-only function as itself — and calls check with each platform's
 // response, in a subtest named after the platform. The request body is
 // read once and replayed. Every platform is served by the same h; use
 // [ServeFunc] to give each a fresh one.

@@ -21,8 +21,8 @@ const testAccount = "000000000000"
 
 // InputOption changes a native input: its ids, attributes, message group,
 // delivery attempt, batch size or time. An option a platform has no place
-// for is ignored there (a Pub/Sub push carries one message, so Batch only
-// grows the batch platforms' inputs).
+// for is ignored there (a Pub/Sub push and a Service Bus invocation carry
+// one message, so Batch only grows the batch platforms' inputs).
 type InputOption func(*inputOptions)
 
 type inputOptions struct {
@@ -53,7 +53,9 @@ func buildOptions(opts []InputOption) inputOptions {
 
 // ID sets the native id of the message, event or request: the SQS
 // MessageId, SNS MessageId, Pub/Sub messageId, Kinesis sequence number,
-// DynamoDB eventID, EventBridge id, S3 request id, CloudEvent id. In a batch
+// DynamoDB eventID, EventBridge id, S3 request id, CloudEvent id, Service
+// Bus MessageId, Queue Storage Id, Event Grid id. (Event Hubs events,
+// blobs, Cosmos DB documents and timers are named by the platform.) In a batch
 // of n > 1, record i (from 1) gets id-i. The default is "fntest-1",
 // "fntest-2", … (digits for Kinesis sequence numbers).
 func ID(id string) InputOption { return func(o *inputOptions) { o.id = id } }
@@ -61,7 +63,8 @@ func ID(id string) InputOption { return func(o *inputOptions) { o.id = id } }
 // Attribute adds a message attribute: an SQS or SNS message attribute of
 // type String, a Pub/Sub attribute, a Kafka header, a CloudEvent extension
 // attribute for Eventarc events (there the name must be lower-case letters
-// and digits).
+// and digits), a Service Bus application property, an Event Hubs event
+// property, a blob's metadata.
 func Attribute(name, value string) InputOption {
 	return func(o *inputOptions) {
 		if o.attrs == nil {
@@ -73,16 +76,20 @@ func Attribute(name, value string) InputOption {
 
 // Group puts messages in an ordered group: the SQS FIFO MessageGroupId (the
 // queue becomes a .fifo queue), the Pub/Sub orderingKey, the Kinesis
-// partition key, the Kafka record key.
+// partition key, the Kafka record key, the Service Bus SessionId, the
+// Event Hubs partition key.
 func Group(group string) InputOption { return func(o *inputOptions) { o.group = group } }
 
 // Attempt sets the 1-based delivery attempt: SQS ApproximateReceiveCount,
-// Pub/Sub deliveryAttempt. Use it to test what a handler does on a
+// Pub/Sub deliveryAttempt, Service Bus DeliveryCount, Queue Storage
+// DequeueCount, else (past the first) an Azure retry policy's
+// RetryContext. Use it to test what a handler does on a
 // redelivery.
 func Attempt(n int) InputOption { return func(o *inputOptions) { o.attempt = n } }
 
 // Batch makes the input a batch of n records with the same body, where the
-// platform batches (SQS, SNS, Kinesis, Kafka, DynamoDB Streams, S3). Use
+// platform batches (SQS, SNS, Kinesis, Kafka, DynamoDB Streams, S3, Event
+// Hubs). Use
 // [Bodies] for records with different bodies.
 func Batch(n int) InputOption { return func(o *inputOptions) { o.n = n } }
 
@@ -97,11 +104,13 @@ func Bodies(bodies ...string) InputOption {
 func At(t time.Time) InputOption { return func(o *inputOptions) { o.at = t.UTC() } }
 
 // Version sets an object's version: the S3 versionId, the Cloud Storage
-// generation (digits). The default is no S3 version and generation "1".
+// generation (digits), the blob's VersionId, a Cosmos DB document's _lsn
+// (digits), an Event Grid event's dataVersion. The default is no S3 or
+// blob version and generation "1".
 func Version(v string) InputOption { return func(o *inputOptions) { o.version = v } }
 
 // ContentType sets a stored object's content type, where the platform
-// reports it (Cloud Storage).
+// reports it (Cloud Storage, Azure blobs).
 func ContentType(ct string) InputOption { return func(o *inputOptions) { o.contentType = ct } }
 
 // body returns record i's body.

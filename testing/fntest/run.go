@@ -84,8 +84,9 @@ func Platforms(ps ...function.Platform) Option {
 type Result struct {
 	Platform function.Platform
 	// Attempt is which delivery of the input this was: the native
-	// input's own (SQS ApproximateReceiveCount, Pub/Sub deliveryAttempt;
-	// else 1), one more for each [Sim.Again] or [Sim.Redeliver]. The
+	// input's own (SQS ApproximateReceiveCount, Pub/Sub deliveryAttempt,
+	// Service Bus DeliveryCount, Queue Storage DequeueCount, Azure
+	// RetryContext; else 1), one more for each [Sim.Again] or [Sim.Redeliver]. The
 	// handler sees it in Invocation.Attempt where the platform reports
 	// attempts.
 	Attempt int
@@ -113,15 +114,20 @@ type Result struct {
 	// DynamoDB sequence number, a Kafka record's "topic-partition:offset"),
 	// or all of them after an error; over HTTP
 	// every event of a request that was not acknowledged (the CloudEvent
-	// ids: the Pub/Sub messageId).
+	// ids: the Pub/Sub messageId); on Azure Functions every event of the
+	// invocation alike (the Service Bus MessageId, the Event Hubs
+	// "<partition>:<sequence number>", the blob's "<path>@<ETag>", the
+	// Cosmos DB document's "<id>@<_lsn>", the timer's
+	// "<function>@<next occurrence>", the Event Grid event id).
 	Acknowledged []string
 	Failed       []string
-	// Status and Header are the HTTP answer (Cloud Functions, net/http);
-	// 0 and nil on Lambda.
+	// Status and Header are the HTTP answer (Cloud Functions, net/http,
+	// Azure Functions); 0 and nil on Lambda.
 	Status int
 	Header http.Header
 	// Response is the raw answer: Lambda's payload (the error type for a
-	// failed invocation) or the HTTP body.
+	// failed invocation) or the HTTP body (on Azure Functions the custom
+	// handler's {"Outputs", "Logs", "ReturnValue"}).
 	Response []byte
 	// Logs are the records the adapter logged for this invocation.
 	Logs []Log

@@ -27,8 +27,8 @@ type Sim struct {
 }
 
 // NewSim starts an instance of h on platform p (function.PlatformLambda,
-// function.PlatformCloudFunctions, function.PlatformCloudRun or
-// function.PlatformHTTP). It fails t if the adapter cannot be built. Outside
+// function.PlatformCloudFunctions, function.PlatformCloudRun,
+// function.PlatformHTTP or function.PlatformAzureFunctions). It fails t if the adapter cannot be built. Outside
 // a test (an Example, a tool) t may be nil: then a failure panics, nothing
 // is printed, and closing the Sim is the caller's.
 func NewSim(t testing.TB, p function.Platform, h function.Handler, opts ...Option) *Sim {
@@ -111,8 +111,9 @@ func (s *Sim) Invoke(in Input) Result {
 }
 
 // Again delivers what r was delivered once more, whatever r's outcome, as
-// the next attempt (SQS ApproximateReceiveCount and Pub/Sub
-// deliveryAttempt one higher): the duplicate delivery an at-least-once
+// the next attempt (SQS ApproximateReceiveCount, Pub/Sub deliveryAttempt,
+// Service Bus DeliveryCount, Queue Storage DequeueCount one higher, or an
+// Azure retry policy's RetryContext): the duplicate delivery an at-least-once
 // platform may make of an event it was already acknowledged.
 func (s *Sim) Again(r Result) Result {
 	s.t.Helper()
@@ -123,7 +124,8 @@ func (s *Sim) Again(r Result) Result {
 // attempt: on Lambda only the records r reports as failed (its
 // batchItemFailures; the whole batch after an error or from a source
 // without partial batch responses), over HTTP the whole request (a push
-// sender redelivers all it sent). It fails t if r was not redelivered.
+// sender redelivers all it sent), on Azure Functions the whole invocation
+// (the host retries it after any answer but 2xx). It fails t if r was not redelivered.
 func (s *Sim) Redeliver(r Result) Result {
 	s.t.Helper()
 	if !r.Redelivered {
