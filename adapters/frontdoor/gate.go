@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/faasport/faasport/function"
 )
 
 // gate is the response writer of one request. It records whether the
@@ -162,12 +164,14 @@ func (g *gate) answer(p *Problem) bool {
 }
 
 // request is what serving one request needs, allocated at once: its
-// gate, and room for the delivery of a single event and its outcome.
+// gate, room for the delivery of a single event and its outcome, and the
+// invocation of the first (or only) handler call.
 type request struct {
 	g   gate
 	dl  Delivery
 	ev  [1]event.Event
 	out [1]Outcome
+	inv function.Invocation
 }
 
 // single returns the request's delivery of one event.

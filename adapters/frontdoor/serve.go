@@ -147,7 +147,7 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	if d.s.Events == nil {
-		d.serveWeb(g, r, body)
+		d.serveWeb(rq, r, body)
 		return
 	}
 	if d.formats&FormatWebhook != 0 && r.Method == http.MethodOptions && r.Header.Get("Webhook-Request-Origin") != "" {
@@ -208,7 +208,7 @@ func (d *Door) serveHTTP(w http.ResponseWriter, r *http.Request, ownServer bool)
 		}
 	}
 	if d.s.HTTP != nil {
-		d.serveWeb(g, r, body)
+		d.serveWeb(rq, r, body)
 		return
 	}
 	if d.formats&FormatPlain != 0 {
@@ -322,9 +322,13 @@ func (d *Door) requestContext(r *http.Request) (context.Context, context.CancelF
 	return ctx, nil, dl
 }
 
-// invocation describes one handler call.
-func (d *Door) invocation(r *http.Request, dl *Delivery, e *event.Event, deadline time.Time, trigger function.Trigger) *function.Invocation {
-	inv := &function.Invocation{
+// invocation describes one handler call in inv, or in a new Invocation
+// when inv is nil.
+func (d *Door) invocation(inv *function.Invocation, r *http.Request, dl *Delivery, e *event.Event, deadline time.Time, trigger function.Trigger) *function.Invocation {
+	if inv == nil {
+		inv = new(function.Invocation)
+	}
+	*inv = function.Invocation{
 		Platform:     d.platform,
 		FunctionName: d.s.FunctionName,
 		Deadline:     deadline,
@@ -380,7 +384,7 @@ func (d *Door) serveDelivery(rq *request, r *http.Request, dl *Delivery, mode Mo
 		defer cancel()
 	}
 	if dl.HTTP != nil {
-		d.serveRecorded(ctx, g, r, dl, deadline, codec)
+		d.serveRecorded(ctx, rq, r, dl, deadline, codec)
 		return
 	}
 	if len(dl.Events) == 0 && codec == nil {
@@ -398,7 +402,11 @@ func (d *Door) serveDelivery(rq *request, r *http.Request, dl *Delivery, mode Mo
 		if trig == "" {
 			trig = TriggerOf(e.Type())
 		}
-		inv = d.invocation(r, dl, e, deadline, trig)
+		var room *function.Invocation
+		if i == 0 {
+			room = &rq.inv
+		}
+		inv = d.invocation(room, r, dl, e, deadline, trig)
 		// The one place a Pub/Sub message's deliveryAttempt is read, for
 		// every adapter: a wrapped push, an Eventarc event in any mode.
 		if inv.Attempt == 0 && e.Type() == TypePubSubMessagePublished {
@@ -440,13 +448,14 @@ func (d *Door) serveDelivery(rq *request, r *http.Request, dl *Delivery, mode Mo
 
 // serveRecorded serves a codec's HTTP request with the HTTP handler and
 // hands the recorded response to the codec.
-func (d *Door) serveRecorded(ctx context.Context, g *gate, r *http.Request, dl *Delivery, deadline time.Time, codec Codec) {
+func (d *Door) serveRecorded(ctx context.Context, rq *request, r *http.Request, dl *Delivery, deadline time.Time, codec Codec) {
+	g := &rq.g
 	out := Outcome{HTTP: &Recorded{Header: http.Header{}}}
 	if d.s.HTTP == nil {
 		out.Err = function.Permanent(errors.New("this function serves no HTTP handler"))
 		out.Verdict = Judge(out.Err, d.s.PermanentStatus)
 	} else {
-		inv := d.invocation(r, dl, nil, deadline, function.TriggerHTTP)
+		inv := d.invocation(&rq.inv, r, dl, nil, deadline, function.TriggerHTTP)
 		req := dl.HTTP.WithContext(function.NewContext(ctx, inv))
 		rec := &recorder{rec: out.HTTP}
 		out.Err = d.runWeb(ctx, rec, req, inv)
@@ -482,7 +491,8 @@ func (d *Door) runWeb(ctx context.Context, w http.ResponseWriter, r *http.Reques
 
 // serveWeb serves a request that carries no event with the HTTP handler.
 // body is the body if the door read it already.
-func (d *Door) serveWeb(g *gate, r *http.Request, body []byte) {
+func (d *Door) serveWeb(rq *request, r *http.Request, body []byte) {
+	g := &rq.g
 	if d.s.HTTP == nil {
 		d.refuse(g, r, newProblem(http.StatusNotImplemented, nil,
 			"this server has no handler; build it with Events(h), HTTP(h) or both"))
@@ -492,7 +502,7 @@ func (d *Door) serveWeb(g *gate, r *http.Request, body []byte) {
 	if cancel != nil {
 		defer cancel()
 	}
-	inv := d.invocation(r, nil, nil, deadline, function.TriggerHTTP)
+	inv := d.invocation(&rq.inv, r, nil, nil, deadline, function.TriggerHTTP)
 	ctx = function.NewContext(ctx, inv)
 	if err := d.lc.Start(ctx); err != nil {
 		invoke.LogOutcome(ctx, d.log, nil, invoke.OutcomeStartFailed, err, 0)
