@@ -84,7 +84,9 @@ func WithFunctionName(name string) Option { return frontdoor.WithFunctionName(na
 
 // WithPermanentStatus makes a permanent failure answer status (a 4xx such
 // as 422) instead of 200. Only for synchronous callers: push senders
-// redeliver anything but 2xx. See [frontdoor.WithPermanentStatus].
+// redeliver anything but 2xx. See [frontdoor.WithPermanentStatus]. Any
+// other status than 0, 200 or a 4xx leaves the Server refusing to serve
+// (see [New]).
 func WithPermanentStatus(status int) Option { return frontdoor.WithPermanentStatus(status) }
 
 // WithFormats sets the request formats recognised (see [frontdoor.Formats]).

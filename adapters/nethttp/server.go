@@ -2,8 +2,12 @@ package nethttp
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 
 	"github.com/faasport/faasport/adapters/frontdoor"
 	"github.com/faasport/faasport/function"
@@ -33,13 +37,56 @@ func Profile() frontdoor.Profile {
 type Server struct {
 	door *frontdoor.Door
 	err  error
+
+	log    *slog.Logger // where err is reported, once
+	logged sync.Once
 }
 
-// New builds a Server from opts. Without [Events] or [HTTP] every request
-// is answered 501.
+// New builds a Server from opts. New returns no error: a Server that
+// cannot serve reports why from [Server.Err], from [Server.Serve] and
+// [ListenAndServe], which return it without serving, and, when mounted in
+// a server of your own, in one Error line through [WithLogger]'s logger on
+// the first request. Without [Events] or [HTTP] every request is answered
+// 501; with an option it cannot honour (a [WithPermanentStatus] other than
+// 200 or a 4xx) every request is answered 500. Check Err after New when you
+// mount the Server yourself.
 func New(opts ...Option) *Server {
 	d, err := frontdoor.New(Profile(), opts...)
-	return &Server{door: d, err: err}
+	if err == nil {
+		err = checkSettings(d.Settings())
+	}
+	s := &Server{door: d, err: err}
+	if err != nil {
+		s.log = logger(opts)
+	}
+	return s
+}
+
+// Err returns why the Server cannot serve, or nil if it can.
+func (s *Server) Err() error { return s.err }
+
+// checkSettings rejects settings the front door accepts but cannot serve
+// as documented.
+func checkSettings(st frontdoor.Settings) error {
+	if p := st.PermanentStatus; p != 0 && p != http.StatusOK && (p < 400 || p > 499) {
+		return fmt.Errorf("nethttp: WithPermanentStatus(%d): a permanent failure must answer a 4xx status such as 422, "+
+			"or 0 for the default 200; push senders redeliver a 5xx, and net/http cannot send a status outside 100-999", p)
+	}
+	return nil
+}
+
+// logger returns the logger opts set, else slog.Default().
+func logger(opts []Option) *slog.Logger {
+	var st frontdoor.Settings
+	for _, o := range opts {
+		if o != nil {
+			o(&st)
+		}
+	}
+	if st.Logger != nil {
+		return st.Logger
+	}
+	return slog.Default()
 }
 
 // ListenAndServe serves the handlers given in opts on WithAddr's address, or
@@ -78,11 +125,20 @@ func (s *Server) Stop(ctx context.Context) error {
 }
 
 // ServeHTTP serves one request: the events it carries go to the event
-// handler, anything else to the HTTP handler.
+// handler, anything else to the HTTP handler. A Server that cannot serve
+// (see [New]) answers 501 without a handler, else 500, and logs why on the
+// first request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.err != nil {
-		p := &Problem{Type: "about:blank", Title: http.StatusText(http.StatusNotImplemented), Status: http.StatusNotImplemented,
-			Detail: "this server has no handler; build it with nethttp.Events(h), nethttp.HTTP(h) or both"}
+		s.logged.Do(func() {
+			s.log.ErrorContext(r.Context(), "nethttp: the server cannot serve; every request is refused", "error", s.err)
+		})
+		p := &Problem{Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError), Status: http.StatusInternalServerError,
+			Detail: "this server is misconfigured; its log says why"}
+		if errors.Is(s.err, frontdoor.ErrNoHandler) {
+			p = &Problem{Type: "about:blank", Title: http.StatusText(http.StatusNotImplemented), Status: http.StatusNotImplemented,
+				Detail: "this server has no handler; build it with nethttp.Events(h), nethttp.HTTP(h) or both"}
+		}
 		WriteProblem(w, p)
 		return
 	}

@@ -1,12 +1,14 @@
 package nethttp_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -515,12 +517,57 @@ func TestHTTPFallThrough(t *testing.T) {
 }
 
 func TestNoHandler(t *testing.T) {
-	srv := httptest.NewServer(nethttp.New())
+	var logs bytes.Buffer
+	s := nethttp.New(nethttp.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.ErrorIs(t, s.Err(), frontdoor.ErrNoHandler)
+	srv := httptest.NewServer(s)
 	defer srv.Close()
-	resp, body := post(t, srv.URL, nil, "")
-	require.Equal(t, http.StatusNotImplemented, resp.StatusCode)
-	problem(t, resp, body)
+	for range 2 {
+		resp, body := post(t, srv.URL, nil, "")
+		require.Equal(t, http.StatusNotImplemented, resp.StatusCode)
+		problem(t, resp, body)
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "nothing to serve"), "logged once: %s", logs.String())
 	assert.ErrorContains(t, nethttp.ListenAndServe(context.Background()), "nothing to serve")
+	assert.NoError(t, nethttp.New(nethttp.HTTP(http.NotFoundHandler())).Err())
+}
+
+// A permanent status the front door would send as given, though push
+// senders redeliver it (or net/http panics on it), stops the Server before
+// any request: New cannot return the error, so Err, Serve and
+// ListenAndServe report it, and a mounted Server answers 500 and logs why.
+func TestInvalidPermanentStatus(t *testing.T) {
+	failed := function.HandlerFunc(func(context.Context, event.Event) (*event.Event, error) {
+		return nil, function.Permanent(errors.New("poison"))
+	})
+	for _, status := range []int{42, 204, 302, 500, 1000} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			var logs bytes.Buffer
+			opts := []nethttp.Option{nethttp.Events(failed), nethttp.WithPermanentStatus(status),
+				nethttp.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}
+			s := nethttp.New(opts...)
+			require.ErrorContains(t, s.Err(), fmt.Sprintf("WithPermanentStatus(%d)", status))
+
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(structuredBody("test.fail")))
+			req.Header.Set("Content-Type", nethttp.MediaTypeStructured)
+			require.NotPanics(t, func() { s.ServeHTTP(rec, req) })
+			assert.Equal(t, http.StatusInternalServerError, rec.Code)
+			assert.Equal(t, nethttp.MediaTypeProblem, rec.Header().Get("Content-Type"))
+			assert.NotContains(t, rec.Body.String(), "WithPermanentStatus", "the cause is logged, not sent to the client")
+			assert.Contains(t, logs.String(), fmt.Sprintf("WithPermanentStatus(%d)", status))
+
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			require.ErrorContains(t, s.Serve(context.Background(), l), "WithPermanentStatus")
+			_, err = l.Accept()
+			assert.Error(t, err, "Serve closes the listener it refuses")
+			assert.ErrorContains(t, nethttp.ListenAndServe(context.Background(), opts...), "WithPermanentStatus")
+		})
+	}
+	for _, status := range []int{0, 200, 400, 422, 499} {
+		assert.NoError(t, nethttp.New(nethttp.Events(failed), nethttp.WithPermanentStatus(status)).Err(), status)
+	}
 }
 
 // lifecycleHandler records its start and stop hooks.
