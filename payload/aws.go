@@ -86,10 +86,21 @@ func readSQS(m *Message, e event.Event) error {
 			m.setAttr(k, text(a.BinaryValue))
 		}
 	}
-	// The message may be an SNS notification (SNS to SQS without raw
-	// delivery) or an EventBridge event (an EventBridge rule's SQS target).
-	if !unwrapSNS(m, m.Data) {
-		unwrapEventBridge(m, m.Data)
+	// The message may be a CloudEvent in binary mode, an SNS notification
+	// (SNS to SQS without raw delivery), or an EventBridge event (an
+	// EventBridge rule's SQS target).
+	ce, err := m.binaryCloudEvent()
+	if err != nil {
+		return err
+	}
+	if !ce {
+		sns, err := unwrapSNS(m, m.Data)
+		if err != nil {
+			return err
+		}
+		if !sns {
+			unwrapEventBridge(m, m.Data)
+		}
 	}
 	m.fromAttributes()
 	return nil
@@ -108,7 +119,10 @@ type snsNotification struct {
 	} `json:"MessageAttributes"`
 }
 
-func (n *snsNotification) fill(m *Message) {
+// fill makes m the notification's message: its payload is a CloudEvent's
+// data when the message attributes carry a CloudEvent in binary mode, else
+// the detail of an EventBridge event in it, else the message.
+func (n *snsNotification) fill(m *Message) error {
 	m.Data = []byte(*n.Message)
 	if !n.Timestamp.IsZero() {
 		m.PublishTime = n.Timestamp
@@ -122,7 +136,11 @@ func (n *snsNotification) fill(m *Message) {
 		}
 		m.setAttr(k, v)
 	}
+	if ce, err := m.binaryCloudEvent(); ce || err != nil {
+		return err
+	}
 	unwrapEventBridge(m, m.Data)
+	return nil
 }
 
 func readSNS(m *Message, e event.Event) error {
@@ -139,23 +157,25 @@ func readSNS(m *Message, e event.Event) error {
 	if n.TopicArn != "" {
 		m.Source = n.TopicArn
 	}
-	n.fill(m)
+	if err := n.fill(m); err != nil {
+		return err
+	}
 	m.fromAttributes()
 	return nil
 }
 
 // unwrapSNS replaces m's data by the SNS notification it holds, if it holds
-// one; the delivering queue's id, source and attempt stay.
-func unwrapSNS(m *Message, data []byte) bool {
+// one; the delivering queue's id, source and attempt stay (unless the
+// notification is a CloudEvent in binary mode).
+func unwrapSNS(m *Message, data []byte) (bool, error) {
 	if !isObject(data) || !bytes.Contains(data, []byte(`"TopicArn"`)) || !bytes.Contains(data, []byte(`"Notification"`)) {
-		return false
+		return false, nil
 	}
 	var n snsNotification
 	if json.Unmarshal(data, &n) != nil || n.Type != "Notification" || n.MessageID == "" || n.TopicArn == "" || n.Message == nil {
-		return false
+		return false, nil
 	}
-	n.fill(m)
-	return true
+	return true, n.fill(m)
 }
 
 // eventBridgeEvent is an EventBridge event: the Lambda payload of a rule, or

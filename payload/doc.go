@@ -26,7 +26,10 @@
 // EventBridge event's detail, also when EventBridge delivers through SQS or
 // SNS; the base64-decoded data of a Kinesis, Firehose, Kafka, ActiveMQ or
 // RabbitMQ record; a Pub/Sub message's data in every form Google delivers
-// (Eventarc, push, legacy background events); and for any other event —
+// (Eventarc, push, legacy background events); the data of a CloudEvent a
+// producer sent in binary mode over SQS or SNS (its attributes in "ce_",
+// "ce-" or "cloudEvents_" message attributes), with that event's id,
+// source, type and time; and for any other event —
 // a CloudEvent sent as such, a direct Lambda invoke, an S3 or database change —
 // the event's own data.
 //

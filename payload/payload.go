@@ -56,8 +56,15 @@ type Message struct {
 	// Pub/Sub deliveryAttempt), 0 if unknown.
 	Attempt int
 	// Source is the queue, topic or stream the message came from (an ARN, a
-	// Kafka topic, a Pub/Sub resource name), else the event's source.
+	// Kafka topic, a Pub/Sub resource name), else the event's source. For a
+	// CloudEvent sent in binary mode over SQS or SNS, it is that event's
+	// source, as ID is its id and PublishTime its time.
 	Source string
+	// Type is the CloudEvent type of the payload, where there is one: the
+	// type of a CloudEvent a producer sent in binary mode in SQS or SNS
+	// message attributes, or the type of an event that is its own payload;
+	// empty for other broker messages.
+	Type string
 	// Trace is the producer's trace context, as the message carries it.
 	Trace Trace
 }
@@ -159,7 +166,7 @@ func envelope(typ string) (func(*Message, event.Event) error, string) {
 
 // own fills m from an event that is its own payload.
 func own(m *Message, e event.Event) {
-	m.ID, m.Source, m.PublishTime = e.ID(), e.Source(), e.Time()
+	m.ID, m.Source, m.PublishTime, m.Type = e.ID(), e.Source(), e.Time(), e.Type()
 	m.Data = e.Data()
 	m.ContentType = e.DataContentType()
 	if m.ContentType == "" {

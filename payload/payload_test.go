@@ -193,7 +193,7 @@ func TestOf(t *testing.T) {
 				return e
 			}(),
 			want: payload.Message{
-				ID: "ce-1", Data: []byte(order), ContentType: "application/json; charset=utf-8",
+				ID: "ce-1", Data: []byte(order), ContentType: "application/json; charset=utf-8", Type: "com.example.order.placed",
 				Attributes:  map[string]string{"traceparent": tp, "partitionkey": "c-17"},
 				PublishTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Source: "urn:test", Trace: payload.Trace{TraceParent: tp},
 			},
@@ -202,7 +202,7 @@ func TestOf(t *testing.T) {
 			name: "a direct invoke is its own payload",
 			e:    ce(t, "com.amazonaws.lambda.invoke", `{"orderId":"o-7"}`),
 			want: payload.Message{
-				ID: "ce-1", Data: []byte(`{"orderId":"o-7"}`), ContentType: "application/json",
+				ID: "ce-1", Data: []byte(`{"orderId":"o-7"}`), ContentType: "application/json", Type: "com.amazonaws.lambda.invoke",
 				PublishTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Source: "urn:test",
 			},
 		},
@@ -210,7 +210,7 @@ func TestOf(t *testing.T) {
 			name: "an S3 change is its own payload",
 			e:    ce(t, "com.amazonaws.s3.ObjectCreated:Put", `{"s3":{"object":{"key":"k"}}}`),
 			want: payload.Message{
-				ID: "ce-1", Data: []byte(`{"s3":{"object":{"key":"k"}}}`), ContentType: "application/json",
+				ID: "ce-1", Data: []byte(`{"s3":{"object":{"key":"k"}}}`), ContentType: "application/json", Type: "com.amazonaws.s3.ObjectCreated:Put",
 				PublishTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Source: "urn:test",
 			},
 		},
