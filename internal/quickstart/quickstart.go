@@ -2,9 +2,11 @@
 // can prove it works unchanged on every platform: through the Lambda adapter
 // under a real aws-lambda-go runtime loop (SQS, SNS, SNS to SQS, EventBridge,
 // Kinesis), through the HTTP adapters (Eventarc Pub/Sub, Pub/Sub push
-// wrapped and unwrapped) and as an Azure Functions custom handler (Service
-// Bus, Queue Storage), the handler receives the same Order, its poison
-// order is acknowledged everywhere and a failing one redelivered everywhere.
+// wrapped and unwrapped) and as an Azure Functions custom handler started by
+// adapters.Start (Service Bus, Queue Storage), and in-process through every
+// adapter testing/fntest runs (its platform matrix, Azure Functions
+// included), the handler receives the same Order, its poison order is
+// acknowledged everywhere and a failing one redelivered everywhere.
 //
 // Nothing outside the tests imports it.
 package quickstart

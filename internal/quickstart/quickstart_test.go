@@ -28,9 +28,11 @@ import (
 	"github.com/faasport/faasport/adapters"
 	"github.com/faasport/faasport/adapters/gcf"
 	"github.com/faasport/faasport/adapters/nethttp"
+	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/internal/quickstart"
 	"github.com/faasport/faasport/payload"
 	"github.com/faasport/faasport/testing/azuretest"
+	"github.com/faasport/faasport/testing/fntest"
 	"github.com/faasport/faasport/testing/lambdatest"
 )
 
@@ -449,4 +451,74 @@ func TestQuickStartOnAzure(t *testing.T) {
 		}
 	}
 	assert.Equal(t, want, have, "every platform delivers the same Order, with the broker's message id")
+}
+
+// TestQuickStartOnEveryPlatform runs the README's handler through every
+// adapter fntest builds — Lambda (SQS), Cloud Functions and net/http
+// (Eventarc Pub/Sub), Azure Functions (Service Bus) — with the same
+// orders: the good one reaches reserve as sent, with the broker's message
+// id; the poison one is acknowledged without reaching it; the failing one
+// is redelivered, and reserved at the next attempt once the warehouse is
+// back.
+func TestQuickStartOnEveryPlatform(t *testing.T) {
+	log.SetOutput(io.Discard)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	type reserved struct {
+		order   quickstart.Order
+		message string
+		attempt int
+	}
+	var (
+		mu      sync.Mutex
+		got     []reserved
+		healthy bool
+	)
+	newHandler := func() function.Handler {
+		return quickstart.Handler(func(ctx context.Context, o quickstart.Order) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if strings.HasPrefix(o.ID, "fail") && !healthy {
+				return errors.New("the warehouse is unavailable")
+			}
+			m, _ := payload.FromContext(ctx)
+			got = append(got, reserved{o, m.ID, m.Attempt})
+			return nil
+		})
+	}
+	take := func() []reserved {
+		mu.Lock()
+		defer mu.Unlock()
+		r := got
+		got, healthy = nil, false
+		return r
+	}
+
+	fntest.OnEveryPlatformFunc(t, newHandler, fntest.QueueMessage(orderJSON("o-1", 2), fntest.ID("m-1"), fntest.Attempt(1)), func(t *testing.T, r fntest.Result) {
+		require.NoError(t, r.Err)
+		fntest.AssertAcknowledged(t, r, "m-1")
+		assert.Equal(t, []reserved{{quickstart.Order{ID: "o-1", Qty: 2}, "m-1", 1}}, take(), "the order arrives as sent, with the broker's id")
+	})
+	fntest.OnEveryPlatformFunc(t, newHandler, fntest.QueueMessage(orderJSON("p-1", 0), fntest.ID("m-2")), func(t *testing.T, r fntest.Result) {
+		require.Error(t, r.Err)
+		assert.True(t, function.IsPermanent(r.Err))
+		fntest.AssertAcknowledged(t, r, "m-2")
+		assert.Empty(t, take(), "the poison order never reaches reserve")
+	})
+	for _, p := range []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP, function.PlatformAzureFunctions} {
+		t.Run("failing/"+string(p), func(t *testing.T) {
+			sim := fntest.NewSim(t, p, newHandler())
+			r := sim.Invoke(fntest.QueueMessage(orderJSON("fail-1", 1), fntest.ID("m-3"), fntest.Attempt(1)))
+			require.Error(t, r.Err)
+			fntest.AssertRedelivered(t, r, []string{"m-3"})
+			assert.Empty(t, take())
+
+			mu.Lock()
+			healthy = true
+			mu.Unlock()
+			again := sim.Redeliver(r)
+			require.NoError(t, again.Err)
+			fntest.AssertAcknowledged(t, again, "m-3")
+			assert.Equal(t, []reserved{{quickstart.Order{ID: "fail-1", Qty: 1}, "m-3", 2}}, take(), "reserved at the next attempt")
+		})
+	}
 }
