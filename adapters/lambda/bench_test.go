@@ -2,6 +2,8 @@ package lambda_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -73,6 +75,61 @@ func BenchmarkSQSBatch10(b *testing.B) {
 		for b.Loop() {
 			if _, err := h.Invoke(ctx, payload); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// order is the body of the benchmark's SQS messages.
+type order struct {
+	OrderID string `json:"orderId"`
+	Items   []struct {
+		SKU string `json:"sku"`
+		Qty int    `json:"qty"`
+	} `json:"items"`
+	Total float64 `json:"total"`
+}
+
+// BenchmarkSQSBatch10Typed is BenchmarkSQSBatch10 with the work a real
+// consumer adds on each side: every body decoded into the same struct
+// (function.Consume on faasport, json.Unmarshal of each Body on bare).
+// BenchmarkSQSBatch10 measures the adapter alone.
+func BenchmarkSQSBatch10Typed(b *testing.B) {
+	payload := sqsBatchPayload(b, 10)
+	ctx := benchCtx(b)
+	b.Run("faasport", func(b *testing.B) {
+		h := lambda.New(lambda.Events(function.Consume(func(ctx context.Context, o order) error {
+			if o.OrderID == "" {
+				return errors.New("no order id")
+			}
+			return nil
+		})))
+		b.ReportAllocs()
+		b.SetBytes(int64(len(payload)))
+		for b.Loop() {
+			out, err := h.Invoke(ctx, payload)
+			if err != nil || string(out) != `{"batchItemFailures":[]}` {
+				b.Fatal(string(out), err)
+			}
+		}
+	})
+	b.Run("bare", func(b *testing.B) {
+		h := awslambda.NewHandler(func(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
+			var resp events.SQSEventResponse
+			for _, r := range e.Records {
+				var o order
+				if err := json.Unmarshal([]byte(r.Body), &o); err != nil || o.OrderID == "" {
+					resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+				}
+			}
+			return resp, nil
+		})
+		b.ReportAllocs()
+		b.SetBytes(int64(len(payload)))
+		for b.Loop() {
+			out, err := h.Invoke(ctx, payload)
+			if err != nil || string(out) != `{"batchItemFailures":null}` {
+				b.Fatal(string(out), err)
 			}
 		}
 	})

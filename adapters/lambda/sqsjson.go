@@ -365,8 +365,18 @@ func (d *sqsDecoder) stringValue(c *jsonCursor) (string, bool) {
 	if plain {
 		return d.strs.str(raw), true
 	}
-	d.scratch = unquote(d.scratch[:0], raw)
+	d.scratch = unquote(d.grownScratch(len(raw)), raw)
 	return d.strs.str(d.scratch), true
+}
+
+// grownScratch returns the empty scratch buffer with room for n bytes, the
+// most an escaped string of n bytes unquotes to unless it holds invalid
+// UTF-8, so one buffer usually serves a whole batch.
+func (d *sqsDecoder) grownScratch(n int) []byte {
+	if cap(d.scratch) < n {
+		d.scratch = make([]byte, 0, max(n, 512))
+	}
+	return d.scratch[:0]
 }
 
 // unquote appends the value of the string content raw, already checked by
@@ -570,7 +580,7 @@ func (d *sqsDecoder) bytes(c *jsonCursor) ([]byte, bool) {
 		return nil, false
 	}
 	if !plain {
-		d.scratch = unquote(d.scratch[:0], raw)
+		d.scratch = unquote(d.grownScratch(len(raw)), raw)
 		raw = d.scratch
 	}
 	b := make([]byte, base64.StdEncoding.DecodedLen(len(raw)))
