@@ -103,7 +103,10 @@ func isNoop(tp trace.TracerProvider) bool {
 // linked, under the invocation's parent. Message spans are consumer spans
 // with the messaging attributes (messaging.system, messaging.operation.type
 // "process", messaging.message.id, messaging.destination.name,
-// messaging.batch.message_count).
+// messaging.batch.message_count). The message is read once: the context
+// passed on carries it ([payload.FromContext]), and a typed handler below
+// (function.Typed, function.Consume) takes it from there instead of
+// reading the envelope again.
 //
 // It uses only the OpenTelemetry API: pass the SDK's provider with
 // [TracingProvider] or install it globally before building the chain
@@ -129,8 +132,11 @@ func (t *tracing) Handle(ctx context.Context, e event.Event) (*event.Event, erro
 	var msg *payload.Message
 	var producer trace.SpanContext
 	if e.Context != nil && payload.Enveloped(e.Type()) {
-		if m, err := payload.Of(e); err == nil {
-			msg, producer = m, producerContext(m.Trace)
+		// The message is read once per event: the context passed on carries
+		// it, and a typed handler below reads it from there.
+		if mctx, _, _, err := payload.Attach(ctx, e, attemptOf); err == nil {
+			msg, _ = payload.FromContext(mctx)
+			ctx, producer = mctx, producerContext(msg.Trace)
 		}
 	}
 	pctx := t.parent(ctx, e, inv)
@@ -199,6 +205,14 @@ func (t *tracing) Handle(ctx context.Context, e event.Event) (*event.Event, erro
 		recordError(span, err)
 	}
 	return reply, err
+}
+
+// attemptOf returns the delivery attempt the invocation in ctx reports.
+func attemptOf(ctx context.Context) int {
+	if inv, ok := invocationOf(ctx); ok {
+		return inv.Attempt
+	}
+	return 0
 }
 
 // producerContext reads the producer's span context from a message's trace
