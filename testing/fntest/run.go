@@ -3,7 +3,6 @@ package fntest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 	"github.com/faasport/faasport/adapters/nethttp"
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/testing/adaptertest"
+	"github.com/faasport/faasport/testing/lambdatest"
 )
 
 // Option configures how fntest runs a function: its deadline, its clock,
@@ -430,7 +430,7 @@ func (tg *target) deliverLambda(payload []byte) (Result, error) {
 	out, err := tg.lambda.Invoke(ctx, payload)
 	r := tg.rec.take()
 	r.Response = out
-	ids := lambdaRecordIDs(payload)
+	ids := lambdatest.RecordIDs(payload)
 	if len(ids) == 0 {
 		for _, e := range r.Events {
 			ids = append(ids, e.ID())
@@ -448,16 +448,7 @@ func (tg *target) deliverLambda(payload []byte) (Result, error) {
 	case err != nil:
 		return r, err
 	default:
-		var failures struct {
-			BatchItemFailures []struct {
-				ItemIdentifier json.RawMessage `json:"itemIdentifier"`
-			} `json:"batchItemFailures"`
-		}
-		if json.Unmarshal(out, &failures) == nil {
-			for _, f := range failures.BatchItemFailures {
-				r.Failed = append(r.Failed, itemID(f.ItemIdentifier))
-			}
-		}
+		r.Failed = lambdatest.FailedRecordIDs(out)
 		r.Redelivered = len(r.Failed) > 0
 		for _, id := range ids {
 			if !slices.Contains(r.Failed, id) {

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/faasport/faasport/adapters/frontdoor"
+	"github.com/faasport/faasport/testing/lambdatest"
 )
 
 // Events is a batch of CloudEvents delivered in one invocation: a
@@ -80,93 +81,15 @@ func Events(es ...event.Event) Input {
 	}
 }
 
-// lambdaRecord is what fntest reads of a batch record: its
-// itemIdentifier and attempt.
+// lambdaRecord is what fntest reads of a batch record to deliver it
+// again: its attempt (its id is lambdatest.RecordID's).
 type lambdaRecord struct {
-	MessageID  string            `json:"messageId"`
 	Attributes map[string]string `json:"attributes"`
-	Kinesis    *struct {
-		SequenceNumber string `json:"sequenceNumber"`
-	} `json:"kinesis"`
-	DynamoDB *struct {
-		SequenceNumber string `json:"SequenceNumber"`
-	} `json:"dynamodb"`
-	SNS *struct {
-		MessageID string `json:"MessageId"`
-	} `json:"Sns"`
-	EventID string `json:"eventID"`
-}
-
-// id is the record's itemIdentifier in batchItemFailures, or its own id.
-func (r lambdaRecord) id() string {
-	switch {
-	case r.MessageID != "":
-		return r.MessageID
-	case r.Kinesis != nil:
-		return r.Kinesis.SequenceNumber
-	case r.DynamoDB != nil:
-		return r.DynamoDB.SequenceNumber
-	case r.SNS != nil:
-		return r.SNS.MessageID
-	}
-	return r.EventID
 }
 
 // kafkaRecord is what fntest reads of a Kafka (MSK, self-managed) record.
 type kafkaRecord struct {
 	Offset int64 `json:"offset"`
-}
-
-// kafkaID names a Kafka record as its CloudEvent id does: the
-// topic-partition key of the batch, a colon, the offset.
-func kafkaID(partition string, offset int64) string {
-	return partition + ":" + strconv.FormatInt(offset, 10)
-}
-
-// itemID reads a batchItemFailures itemIdentifier: a string, or Kafka's
-// {"partition","offset"} object, named as [kafkaID] does.
-func itemID(raw json.RawMessage) string {
-	var id string
-	if json.Unmarshal(raw, &id) == nil {
-		return id
-	}
-	var k struct {
-		Partition string `json:"partition"`
-		Offset    int64  `json:"offset"`
-	}
-	if json.Unmarshal(raw, &k) == nil && k.Partition != "" {
-		return kafkaID(k.Partition, k.Offset)
-	}
-	return string(raw)
-}
-
-// lambdaRecordIDs lists the records of a batch payload; nil if it is not
-// one fntest knows.
-func lambdaRecordIDs(payload []byte) []string {
-	var b struct {
-		Records []lambdaRecord           `json:"Records"`
-		Kafka   map[string][]kafkaRecord `json:"records"`
-	}
-	if json.Unmarshal(payload, &b) != nil {
-		return nil
-	}
-	var ids []string
-	for _, r := range b.Records {
-		if id := r.id(); id != "" {
-			ids = append(ids, id)
-		}
-	}
-	parts := make([]string, 0, len(b.Kafka))
-	for p := range b.Kafka {
-		parts = append(parts, p)
-	}
-	slices.Sort(parts)
-	for _, p := range parts {
-		for _, r := range b.Kafka[p] {
-			ids = append(ids, kafkaID(p, r.Offset))
-		}
-	}
-	return ids
 }
 
 // lambdaAttempt is the ApproximateReceiveCount of the first SQS record; 1
@@ -258,7 +181,7 @@ func lambdaAgain(payload []byte, attempt int, only []string) ([]byte, error) {
 		if err := json.Unmarshal(rec, &r); err != nil {
 			return nil, err
 		}
-		if only != nil && !slices.Contains(only, r.id()) {
+		if only != nil && !slices.Contains(only, lambdatest.RecordID(rec)) {
 			continue
 		}
 		if r.Attributes["ApproximateReceiveCount"] != "" {
@@ -303,7 +226,7 @@ func kafkaAgain(doc map[string]json.RawMessage, raw json.RawMessage, only []stri
 			if err := json.Unmarshal(rec, &r); err != nil {
 				return nil, err
 			}
-			if slices.Contains(only, kafkaID(p, r.Offset)) {
+			if slices.Contains(only, lambdatest.KafkaRecordID(p, r.Offset)) {
 				keep[p] = append(keep[p], rec)
 			}
 		}
