@@ -69,6 +69,11 @@ func TestInvokeEcho(t *testing.T) {
 			want: []string{"platform: aws_lambda", "sent: SQS message", `"itemIdentifier": "fntest-2"`, "acknowledged: 2 of 3 fntest-1 fntest-3", "redelivered: 1 fntest-2"},
 		},
 		{
+			name: "Lambda Kafka batch: the failed record and those after it are redelivered, by topic-partition:offset",
+			args: []string{"invoke", "-quiet", bin, "kafka", "-bodies", `{"ok":1}`, "-bodies", `{"fail":true}`, "-bodies", `{"poison":true}`},
+			want: []string{"sent: Kafka record", `"partition": "fntest-0"`, "acknowledged: 1 of 3 fntest-0:0\n", "redelivered: 2 fntest-0:1 fntest-0:2\n"},
+		},
+		{
 			name: "Lambda S3 event, cold then warm",
 			args: []string{"invoke", "-quiet", "-times", "2", bin, "s3", "-bucket", "photos", "-key", "a b.jpg"},
 			want: []string{"invocation 1 (cold)", "invocation 2 (warm)", "acknowledged: yes", `a+b.jpg`},

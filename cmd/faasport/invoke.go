@@ -294,7 +294,9 @@ func (inv *invocation) isWeb() bool {
 
 // reportLambda prints the answer and what Lambda does with it.
 func reportLambda(w io.Writer, payload []byte, resp *lambdatest.Response, web bool) error {
-	records := recordIDs(payload)
+	// The ids Lambda names the records by: the SQS messageId, the Kinesis
+	// or DynamoDB sequence number, a Kafka record's topic-partition:offset.
+	records := lambdatest.RecordIDs(payload)
 	if resp.Error != nil {
 		fmt.Fprintf(w, "answered: error %s: %s\n", resp.Error.Type, resp.Error.Message)
 		if !web {
@@ -319,59 +321,10 @@ func reportLambda(w io.Writer, payload []byte, resp *lambdatest.Response, web bo
 		fmt.Fprintln(w, "acknowledged: yes")
 		return nil
 	}
-	var batch struct {
-		Failures []struct {
-			ID string `json:"itemIdentifier"`
-		} `json:"batchItemFailures"`
-	}
-	_ = json.Unmarshal(resp.Payload, &batch)
-	failed := map[string]bool{}
-	var redelivered, acked []string
-	for _, f := range batch.Failures {
-		failed[f.ID] = true
-		redelivered = append(redelivered, f.ID)
-	}
-	for _, id := range records {
-		if !failed[id] {
-			acked = append(acked, id)
-		}
-	}
+	acked, redelivered := lambdatest.Outcome(payload, resp.Payload)
 	fmt.Fprintf(w, "acknowledged: %d of %d %s\n", len(acked), len(records), strings.Join(acked, " "))
 	fmt.Fprintf(w, "redelivered: %d %s\n", len(redelivered), strings.Join(redelivered, " "))
 	return nil
-}
-
-// recordIDs lists the ids Lambda names batch records by (itemIdentifier):
-// SQS messageId, Kinesis sequenceNumber, DynamoDB SequenceNumber. Other
-// payloads have none.
-func recordIDs(payload []byte) []string {
-	var p struct {
-		Records []struct {
-			MessageID   string `json:"messageId"`
-			EventSource string `json:"eventSource"`
-			Kinesis     struct {
-				SequenceNumber string `json:"sequenceNumber"`
-			} `json:"kinesis"`
-			DynamoDB struct {
-				SequenceNumber string `json:"SequenceNumber"`
-			} `json:"dynamodb"`
-		} `json:"Records"`
-	}
-	if json.Unmarshal(payload, &p) != nil {
-		return nil
-	}
-	var ids []string
-	for _, r := range p.Records {
-		switch r.EventSource {
-		case "aws:sqs":
-			ids = append(ids, r.MessageID)
-		case "aws:kinesis":
-			ids = append(ids, r.Kinesis.SequenceNumber)
-		case "aws:dynamodb":
-			ids = append(ids, r.DynamoDB.SequenceNumber)
-		}
-	}
-	return ids
 }
 
 func indent(b []byte) string {
