@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ const (
 	azureBlobFn       = "fntest-blob"
 	azureEventGridFn  = "fntest-eventgrid"
 	azureHTTPFn       = "fntest-http"
+	azureHTTPDataFn   = "fntest-http-data"
 	azureCosmosPrefix = "fntest-cosmos-"
 	// azureSchedule is every timer function's CRON expression.
 	azureSchedule = "0 */5 * * * *"
@@ -360,12 +362,77 @@ func httpFunction() azuretest.Invocation {
 	}
 }
 
+// AzureHTTP is req as the Functions host posts an HTTP trigger's request
+// in its Data/Metadata form (Azure Functions only): to a function that is
+// not HTTP-only (here one with a queue output as well), or whose app does
+// not forward requests. Data.req holds the Url, Method, Query (a string of
+// JSON), Headers (each a list), Params (the route's "path") and Body. The
+// adapter gives the request to an HTTP handler, or, as here with [Invoke]
+// and an event handler, makes it an event of type
+// com.github.faasport.http.request. A body that is not UTF-8 travels
+// intact only as application/octet-stream or multipart/* (base64, as the
+// host sends those); for others use [Serve], which forwards the request.
+// The request's body is read once, when AzureHTTP is called.
+func AzureHTTP(req *http.Request, opts ...InputOption) Input {
+	o := buildOptions(opts)
+	p, err := readRequest(req)
+	u := *req.URL
+	if u.Host == "" {
+		u.Scheme, u.Host = "http", "localhost:7071"
+		if req.Host != "" {
+			u.Host = req.Host
+		}
+	}
+	return azureOnly("Azure HTTP trigger request", func() (azureCall, error) {
+		if err != nil {
+			return azureCall{}, err
+		}
+		ct := p.headers.Get("Content-Type")
+		binary := strings.HasPrefix(ct, "application/octet-stream") || strings.HasPrefix(ct, "multipart/")
+		body := p.body
+		switch {
+		case binary && !p.base64:
+			body = base64.StdEncoding.EncodeToString([]byte(p.body))
+		case !binary && p.base64:
+			return azureCall{}, fmt.Errorf("fntest: the %s body is not UTF-8: the host sends it intact only as application/octet-stream or multipart/*; set one of them, or send the request with Serve", ct)
+		}
+		q := map[string]string{}
+		for k, vs := range p.query {
+			q[k] = strings.Join(vs, ",")
+		}
+		r := map[string]any{
+			"Url": u.String(), "Method": p.method, "Query": string(jsonOf(q)),
+			"Headers": p.headers, "Params": map[string]string{"path": strings.TrimPrefix(p.path, "/")},
+		}
+		if body != "" {
+			r["Body"] = body
+		}
+		inv := azureInvocation(azureHTTPDataFn, azureHTTPDataFunction().Trigger, jsonOf(r), nil, o, false)
+		inv.Outputs = azureHTTPDataFunction().Outputs
+		return azureCall{inv: inv}, nil
+	})
+}
+
+// azureHTTPDataFunction is the app's HTTP function with another output
+// binding, which the host posts requests to in the Data/Metadata form.
+func azureHTTPDataFunction() azuretest.Invocation {
+	return azuretest.Invocation{
+		Function: azureHTTPDataFn,
+		Trigger: azure.Binding{Type: azure.KindHTTP, Direction: "in", Name: "req",
+			Extra: map[string]any{"authLevel": "anonymous", "route": "{*path}"}},
+		Outputs: []azure.Binding{
+			{Type: "http", Direction: "out", Name: "res"},
+			{Type: "queue", Direction: "out", Name: "msg", Extra: map[string]any{"queueName": testTopic + "-out", "connection": "AzureWebJobsStorage"}},
+		},
+	}
+}
+
 // azureApp is the function app a fresh Azure instance runs: the HTTP
 // function, a function for each Azure builder with a fixed name, and the
 // functions extra names (a timer's, a Cosmos DB container's).
 func azureApp(extra ...azuretest.Invocation) []azuretest.Invocation {
-	app := []azuretest.Invocation{httpFunction()}
-	seen := map[string]bool{azureHTTPFn: true}
+	app := []azuretest.Invocation{httpFunction(), azureHTTPDataFunction()}
+	seen := map[string]bool{azureHTTPFn: true, azureHTTPDataFn: true}
 	add := func(inv azuretest.Invocation) {
 		if !seen[inv.Function] {
 			seen[inv.Function] = true

@@ -60,6 +60,7 @@ func TestNativeGolden(t *testing.T) {
 		"azure-cloudevent":     fntest.Raw([]byte(`{"specversion":"1.0","id":"ce-1","source":"/shop","type":"order.placed","datacontenttype":"application/json","data":{"id":"o-1"}}`)),
 		"azure-cosmosdb":       fntest.DatabaseChange("orders", map[string]any{"id": "o-1"}, item, nil),
 		"azure-timer":          fntest.ScheduleTick("nightly"),
+		"azure-http-data":      fntest.AzureHTTP(goldenRequest()),
 	}
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {

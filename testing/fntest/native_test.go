@@ -433,3 +433,30 @@ func FuzzRaw(f *testing.F) {
 		require.Equal(t, in.On(function.PlatformHTTP), in.On(function.PlatformAzureFunctions), "a CloudEvent goes to both or neither")
 	})
 }
+
+// An HTTP trigger's Data/Metadata form reaches an event handler as an
+// HTTP request event, its body intact.
+func TestAzureHTTP(t *testing.T) {
+	req := httptest.NewRequest(http.MethodPost, "/orders?q=1", strings.NewReader(`{"id":"o-1"}`))
+	req.Header.Set("Content-Type", "application/json")
+	c := deliver(t, function.PlatformAzureFunctions, fntest.AzureHTTP(req))
+	require.Len(t, c.events, 1)
+	e := c.events[0]
+	assert.Equal(t, "com.github.faasport.http.request", e.Type())
+	assert.Equal(t, "/orders", e.Source())
+	assert.JSONEq(t, `{"id":"o-1"}`, string(e.Data()))
+
+	bin := []byte{0xff, 0x00, 0xfe}
+	req = httptest.NewRequest(http.MethodPut, "/blobs/a", bytes.NewReader(bin))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	c = deliver(t, function.PlatformAzureFunctions, fntest.AzureHTTP(req))
+	require.Len(t, c.events, 1)
+	assert.Equal(t, bin, c.events[0].Data(), "an octet-stream body travels base64 and arrives intact")
+
+	req = httptest.NewRequest(http.MethodPut, "/blobs/a", bytes.NewReader(bin))
+	req.Header.Set("Content-Type", "text/plain")
+	_, err := fntest.AzureHTTP(req).Payload(function.PlatformAzureFunctions)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not UTF-8")
+	assert.False(t, fntest.AzureHTTP(req).On(function.PlatformLambda))
+}
