@@ -33,11 +33,10 @@
 // The function app it serves is written at the instance's first
 // invocation: fntest's fixed functions (fntest-servicebus, fntest-queue,
 // fntest-eventhubs, fntest-blob, fntest-eventgrid, fntest-http,
-// fntest-http-data) and the one
-// that invocation is for (a timer is named after its schedule, a Cosmos DB
-// trigger after its container). The host retries a whole invocation after
-// any answer but 2xx, so a batch's events are acknowledged or failed
-// together.
+// fntest-http-data) and the one that invocation is for (a timer is named
+// after its schedule, a Cosmos DB trigger after its container). The host
+// retries a whole invocation after any answer but 2xx, so a batch's events
+// are acknowledged or failed together.
 //
 // Neighbours: testing/adaptertest is the adapters' conformance suite whose
 // platforms fntest runs on; testing/statetest checks state backends;
