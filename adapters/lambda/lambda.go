@@ -243,6 +243,15 @@ func Start(ctx context.Context, opts ...Option) error {
 	if addr == "" {
 		return ErrNotOnLambda
 	}
+	return serveRuntime(ctx, addr, o.getenv, func() (*Handler, invokeFunc) {
+		h := New(opts...)
+		return h, h.runtimeInvoke()
+	})
+}
+
+// serveRuntime is Start's work once its arguments are checked: it serves
+// the Runtime API at addr with the handler build returns.
+func serveRuntime(ctx context.Context, addr string, getenv func(string) string, build func() (*Handler, invokeFunc)) error {
 	api := newRuntimeAPI(addr)
 	// polls ends the long polls (the runtime's and the extension's) when
 	// Start returns; invocations in flight keep ctx's values but not its
@@ -260,9 +269,9 @@ func Start(ctx context.Context, opts ...Option) error {
 		id, err := api.registerExtension(polls)
 		reg <- registered{id, err}
 	}()
-	h := New(opts...)
-	loop := &runtimeLoop{api: api, invoke: h.runtimeInvoke(), base: context.WithoutCancel(ctx), log: h.log}
-	n := maxConcurrency(o.getenv)
+	h, invoke := build()
+	loop := &runtimeLoop{api: api, invoke: invoke, base: context.WithoutCancel(ctx), log: h.log}
+	n := maxConcurrency(getenv)
 	loop.traceEnv = n == 1
 	first := polls
 	if r := <-reg; r.err != nil {

@@ -9,7 +9,8 @@
 //
 // The two functions live in testdata/: bare calls lambda.Start, faasport
 // calls adapters.Start with no build tags, as a user's main does. Both
-// echo the event. The goals (issue "Production hygiene") are a size ratio
+// echo the event. The faasport function runs the adapter's own Runtime API
+// loop, so -tags lambda.norpc shrinks only the bare one. The goals (issue "Production hygiene") are a size ratio
 // of at most 1.3 and a start ratio of at most 1.15.
 package main
 
