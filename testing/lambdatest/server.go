@@ -15,13 +15,16 @@
 //
 // It serves the runtime endpoints (/2018-06-01/runtime/invocation/next,
 // /{id}/response, /{id}/error, /init/error) with the Lambda-Runtime-*
-// headers, and just enough of the Extensions API for aws-lambda-go's SIGTERM
-// registration. Neighbours: adapters/lambda runs faasport handlers under it;
+// headers (request id, deadline, function ARN, trace id, and per invocation
+// the client context, Cognito identity and tenant id), and just enough of
+// the Extensions API for the in-process extension that makes Lambda send
+// SIGTERM. Neighbours: adapters/lambda runs faasport handlers under it;
 // testing/fntest builds native events.
 package lambdatest
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,11 +87,14 @@ type Server struct {
 }
 
 type pending struct {
-	id      string
-	payload []byte
-	trace   string
-	result  chan *Response
-	stream  chan *Stream // set by InvokeStream
+	id       string
+	payload  []byte
+	trace    string
+	client   string // Lambda-Runtime-Client-Context
+	identity string // Lambda-Runtime-Cognito-Identity
+	tenant   string // Lambda-Runtime-Aws-Tenant-Id
+	result   chan *Response
+	stream   chan *Stream // set by InvokeStream
 }
 
 // Stream is a response the test reads while the function still writes it.
@@ -170,6 +176,20 @@ type InvokeOption func(*pending)
 // WithTraceID sets the Lambda-Runtime-Trace-Id header of the invocation.
 func WithTraceID(id string) InvokeOption { return func(p *pending) { p.trace = id } }
 
+// WithClientContext sets the Lambda-Runtime-Client-Context header of the
+// invocation: the JSON a mobile SDK's caller sends (client, env, custom),
+// which Lambda passes on as it is.
+func WithClientContext(json string) InvokeOption { return func(p *pending) { p.client = json } }
+
+// WithCognitoIdentity sets the Lambda-Runtime-Cognito-Identity header of
+// the invocation: the caller's Amazon Cognito identity as JSON, as Lambda
+// sends it (cognitoIdentityId, cognitoIdentityPoolId).
+func WithCognitoIdentity(json string) InvokeOption { return func(p *pending) { p.identity = json } }
+
+// WithTenantID sets the Lambda-Runtime-Aws-Tenant-Id header of the
+// invocation, which Lambda sends to functions in tenant isolation mode.
+func WithTenantID(id string) InvokeOption { return func(p *pending) { p.tenant = id } }
+
 // Invoke queues payload, waits until a function takes it and answers, and
 // returns the answer. It fails if ctx ends first.
 func (s *Server) Invoke(ctx context.Context, payload []byte, opts ...InvokeOption) (*Response, error) {
@@ -221,6 +241,15 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(s.timeout).UnixMilli(), 10))
 	h.Set("Lambda-Runtime-Invoked-Function-Arn", s.arn)
 	h.Set("Lambda-Runtime-Trace-Id", p.trace)
+	for k, v := range map[string]string{
+		"Lambda-Runtime-Client-Context":   p.client,
+		"Lambda-Runtime-Cognito-Identity": p.identity,
+		"Lambda-Runtime-Aws-Tenant-Id":    p.tenant,
+	} {
+		if v != "" {
+			h.Set(k, v)
+		}
+	}
 	h.Set("Content-Type", "application/json")
 	_, _ = w.Write(p.payload)
 }
@@ -251,7 +280,7 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		resp.Error = &ErrorResponse{Type: "lambdatest.ReadError", Message: err.Error()}
 	} else if t := r.Trailer.Get("Lambda-Runtime-Function-Error-Type"); t != "" {
-		resp.Error = &ErrorResponse{Type: t, Message: r.Trailer.Get("Lambda-Runtime-Function-Error-Body")}
+		resp.Error = trailerError(t, r.Trailer.Get("Lambda-Runtime-Function-Error-Body"))
 	}
 	w.WriteHeader(http.StatusAccepted)
 	p.result <- resp
@@ -275,6 +304,20 @@ func readError(r *http.Request) *ErrorResponse {
 	}
 	if t := r.Header.Get("Lambda-Runtime-Function-Error-Type"); e.Type == "" {
 		e.Type = t
+	}
+	return e
+}
+
+// trailerError reads the error trailers of a response that failed after it
+// started: the type, and the error report as base64-encoded JSON, which is
+// how Lambda reads it. A body that is not such a report is the message.
+func trailerError(typ, body string) *ErrorResponse {
+	e := &ErrorResponse{}
+	if b, err := base64.StdEncoding.DecodeString(body); err != nil || json.Unmarshal(b, e) != nil {
+		e = &ErrorResponse{Message: body}
+	}
+	if typ != "" {
+		e.Type = typ
 	}
 	return e
 }
@@ -354,7 +397,7 @@ func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, p *pendi
 	_, err := io.Copy(pw, r.Body)
 	if err == nil {
 		if t := r.Trailer.Get("Lambda-Runtime-Function-Error-Type"); t != "" {
-			err = &ErrorResponse{Type: t, Message: r.Trailer.Get("Lambda-Runtime-Function-Error-Body")}
+			err = trailerError(t, r.Trailer.Get("Lambda-Runtime-Function-Error-Body"))
 		}
 	}
 	pw.CloseWithError(err) // nil: EOF

@@ -3,6 +3,7 @@ package lambdatest_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -136,6 +137,74 @@ func TestInvokeStream(t *testing.T) {
 	rest, err := io.ReadAll(st.Body)
 	require.NoError(t, err)
 	assert.Equal(t, "second", string(rest))
+}
+
+func TestInvocationHeaders(t *testing.T) {
+	srv := lambdatest.NewServer(t)
+	c := runtimeAPI{base: "http://" + srv.Addr()}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan *lambdatest.Response, 1)
+	go func() {
+		r, err := srv.Invoke(ctx, []byte(`{}`),
+			lambdatest.WithClientContext(`{"custom":{"k":"v"}}`),
+			lambdatest.WithCognitoIdentity(`{"cognitoIdentityId":"id-1"}`),
+			lambdatest.WithTenantID("tenant-1"))
+		assert.NoError(t, err)
+		done <- r
+	}()
+	h, _ := c.next(t)
+	assert.Equal(t, `{"custom":{"k":"v"}}`, h.Get("Lambda-Runtime-Client-Context"))
+	assert.Equal(t, `{"cognitoIdentityId":"id-1"}`, h.Get("Lambda-Runtime-Cognito-Identity"))
+	assert.Equal(t, "tenant-1", h.Get("Lambda-Runtime-Aws-Tenant-Id"))
+	c.post(t, "/2018-06-01/runtime/invocation/"+h.Get("Lambda-Runtime-Aws-Request-Id")+"/response", `{}`)
+	<-done
+
+	// Without the options, the headers are absent, as on Lambda.
+	go func() {
+		r, err := srv.Invoke(ctx, []byte(`{}`))
+		assert.NoError(t, err)
+		done <- r
+	}()
+	h, _ = c.next(t)
+	for _, k := range []string{"Lambda-Runtime-Client-Context", "Lambda-Runtime-Cognito-Identity", "Lambda-Runtime-Aws-Tenant-Id"} {
+		assert.NotContains(t, h, k)
+	}
+	c.post(t, "/2018-06-01/runtime/invocation/"+h.Get("Lambda-Runtime-Aws-Request-Id")+"/response", `{}`)
+	<-done
+}
+
+// TestErrorTrailer: a response that fails after it started carries the
+// error in trailers, its report as base64-encoded JSON.
+func TestErrorTrailer(t *testing.T) {
+	srv := lambdatest.NewServer(t)
+	c := runtimeAPI{base: "http://" + srv.Addr()}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, tc := range []struct{ body, wantMessage string }{
+		{base64.StdEncoding.EncodeToString([]byte(`{"errorMessage":"disk full","errorType":"IOError"}`)), "disk full"},
+		{"not base64 json", "not base64 json"},
+	} {
+		done := make(chan *lambdatest.Response, 1)
+		go func() {
+			r, err := srv.Invoke(ctx, []byte(`{}`))
+			assert.NoError(t, err)
+			done <- r
+		}()
+		h, _ := c.next(t)
+		req, err := http.NewRequest(http.MethodPost, c.base+"/2018-06-01/runtime/invocation/"+h.Get("Lambda-Runtime-Aws-Request-Id")+"/response",
+			io.MultiReader(strings.NewReader("partial"))) // unknown length: chunked, with trailers
+		require.NoError(t, err)
+		req.Trailer = http.Header{"Lambda-Runtime-Function-Error-Type": {"IOError"}, "Lambda-Runtime-Function-Error-Body": {tc.body}}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		r := <-done
+		require.NotNil(t, r.Error)
+		assert.Equal(t, "IOError", r.Error.Type)
+		assert.Equal(t, tc.wantMessage, r.Error.Message)
+		assert.Equal(t, "partial", string(r.Payload))
+	}
 }
 
 func Example() {
