@@ -196,15 +196,28 @@ func New(opts ...Option) (*frontdoor.Door, error) {
 // metadata fills in what the request says of the invocation: the function
 // (the path the host posted to), the invocation id and the trace context.
 func metadata(r *http.Request, inv *function.Invocation) {
-	if id := r.Header.Get(HeaderInvocationID); id != "" {
-		inv.RequestID = id
+	n, ok := inv.Native.(*Native)
+	// An invocation's delivery carries the same id (see decodeInvocation).
+	if !ok {
+		if id := header(r, HeaderInvocationID); id != "" {
+			inv.RequestID = id
+		}
 	}
-	if tp := r.Header.Get("Traceparent"); tp != "" {
+	if tp := header(r, "Traceparent"); tp != "" {
 		inv.TraceHeader = tp
 	}
-	if n, ok := inv.Native.(*Native); ok {
+	if ok {
 		inv.FunctionName = n.Function
 	}
+}
+
+// header reads the header key, given in canonical form, as Header.Get
+// does but without canonicalising key again on every request.
+func header(r *http.Request, key string) string {
+	if v := r.Header[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // ListenAndServe serves the handlers as an Azure Functions custom handler

@@ -193,7 +193,7 @@ type probe struct{}
 // isProbe tells the host's readiness probe: a GET of / without an
 // invocation id.
 func isProbe(r *http.Request) bool {
-	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.Path == "/" && r.Header.Get(HeaderInvocationID) == ""
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.Path == "/" && header(r, HeaderInvocationID) == ""
 }
 
 func malformed(format string, args ...any) *frontdoor.Problem {
@@ -219,7 +219,7 @@ func (c *codec) decodeInvocation(r *http.Request, name string, fn *Function, inv
 	kind, key, binding := c.classify(fn, inv)
 	held := &decoded{native: Native{Function: name, Trigger: kind, Binding: key, Data: inv.dataRaw, Metadata: inv.mdRaw}}
 	d := &held.dl
-	d.Native, d.RequestID = &held.native, r.Header.Get(HeaderInvocationID)
+	d.Native, d.RequestID = &held.native, header(r, HeaderInvocationID)
 	m := &mapper{c: c, name: name, binding: binding, md: inv.md, mdRaw: inv.mdRaw, id: d.RequestID, held: held}
 	v := inv.data.get(key)
 	var err error
@@ -268,14 +268,14 @@ func (c *codec) Encode(w http.ResponseWriter, r *http.Request, d *frontdoor.Deli
 		_, _ = w.Write([]byte("ready\n"))
 		return nil
 	}
+	if len(outs) == 1 && outs[0].Verdict.Class == frontdoor.ClassOK && outs[0].Reply == nil && d.HTTP == nil && len(d.Events) == 1 {
+		writeBody(w, http.StatusOK, emptyResponse)
+		return nil
+	}
 	native, _ := d.Native.(*Native)
 	var fn *Function
 	if native != nil {
 		fn = c.lookup(native.Function)
-	}
-	if len(outs) == 1 && outs[0].Verdict.Class == frontdoor.ClassOK && outs[0].Reply == nil && d.HTTP == nil && len(d.Events) == 1 {
-		writeBody(w, http.StatusOK, emptyResponse)
-		return nil
 	}
 	resp := Response{Outputs: map[string]any{}, Logs: []string{}}
 	for i := range outs {

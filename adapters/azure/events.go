@@ -647,7 +647,7 @@ func (m *mapper) httpRequest(outer *http.Request, v json.RawMessage) (*http.Requ
 	r.Host = u.Host
 	r.RemoteAddr = outer.RemoteAddr
 	r.RequestURI = u.RequestURI()
-	if id := outer.Header.Get(HeaderInvocationID); id != "" {
+	if id := header(outer, HeaderInvocationID); id != "" {
 		r.Header.Set(HeaderInvocationID, id)
 	}
 	for k, raw := range hr.Params {

@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -135,6 +136,28 @@ func FuzzMembers(f *testing.F) {
 			if !keys[k] {
 				t.Fatalf("members(%q) misses key %q", b, k)
 			}
+		}
+	})
+}
+
+// FuzzKeyFold holds the member lookup's case-insensitive match to its
+// definition: the key as written, or with its escapes undone when it has
+// any, equal to the name under strings.EqualFold. The first-letter shortcut must never change an
+// answer.
+func FuzzKeyFold(f *testing.F) {
+	for _, s := range [][2]string{{"Subject", "subject"}, {"subject", "Label"}, {`\u0053ubject`, "Subject"}, {"\u212aey", "key"}, {"\u017fys", "sys"}, {"@x", "`x"}, {"", ""}, {"a", ""}, {`\"`, `"`}} {
+		f.Add([]byte(s[0]), s[1])
+	}
+	f.Fuzz(func(t *testing.T, key []byte, name string) {
+		var want bool
+		var k string
+		if bytes.IndexByte(key, '\\') < 0 {
+			want = strings.EqualFold(string(key), name)
+		} else if json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &k) == nil {
+			want = strings.EqualFold(k, name)
+		}
+		if got := keyFold(key, name); got != want {
+			t.Fatalf("keyFold(%q, %q) = %v, want %v", key, name, got, want)
 		}
 	})
 }

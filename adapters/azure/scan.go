@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 )
 
 // A small reader of JSON objects that finds members without decoding them:
@@ -72,6 +73,14 @@ func (o obj) get(name string) json.RawMessage {
 func (o obj) has(name string) bool { return o.get(name) != nil }
 
 func keyFold(key []byte, name string) bool {
+	// Most keys differ from name in their first letter: when both first
+	// bytes are ASCII, and the key's is not an escape, they are the first
+	// runes, and must match but for case.
+	if len(key) > 0 && len(name) > 0 {
+		if k, n := key[0], name[0]; k < utf8.RuneSelf && n < utf8.RuneSelf && k != '\\' && lowerASCII(k) != lowerASCII(n) {
+			return false
+		}
+	}
 	if bytes.IndexByte(key, '\\') < 0 {
 		return strings.EqualFold(string(key), name)
 	}
@@ -80,6 +89,13 @@ func keyFold(key []byte, name string) bool {
 		return false
 	}
 	return strings.EqualFold(k, name)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 func skipWS(b []byte, i int) int {
