@@ -258,44 +258,43 @@ func serveRuntime(ctx context.Context, addr string, getenv func(string) string, 
 	// end, and answer regardless.
 	polls, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	// The extension must be registered before the runtime first polls;
-	// the round trip overlaps building the handler.
-	type registered struct {
-		id  string
-		err error
+	n := maxConcurrency(getenv)
+	loop := &runtimeLoop{api: api, base: context.WithoutCancel(ctx), traceEnv: n == 1, ready: make(chan struct{})}
+	failed := make(chan error, 1)
+	run := func(first context.Context) {
+		if err := loop.run(polls, first); err != nil {
+			select {
+			case failed <- err:
+			default:
+			}
+		}
 	}
-	reg := make(chan registered, 1)
+	registered := make(chan error, 1)
 	go func() {
+		// Lambda closes extension registration once the runtime first
+		// polls: register, then poll on the same goroutine and connection,
+		// while the handler is built.
 		id, err := api.registerExtension(polls)
-		reg <- registered{id, err}
+		registered <- err
+		first := polls
+		if err == nil {
+			// The extension's long poll starts once the runtime's first
+			// poll holds the connection the registration left idle.
+			var once sync.Once
+			first = httptrace.WithClientTrace(polls, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
+				once.Do(func() { go api.extensionIdle(polls, id) })
+			}})
+		}
+		for range n - 1 {
+			go run(polls)
+		}
+		run(first)
 	}()
 	h, invoke := build()
-	loop := &runtimeLoop{api: api, invoke: invoke, base: context.WithoutCancel(ctx), log: h.log}
-	n := maxConcurrency(getenv)
-	loop.traceEnv = n == 1
-	first := polls
-	if r := <-reg; r.err != nil {
-		h.log.Warn("lambda: could not register the extension that makes Lambda send SIGTERM; the Stop hooks will not run at shutdown", slog.Any("error", r.err))
-	} else {
-		// The extension's long poll starts once the runtime's first poll
-		// holds the connection the registration left idle: the first
-		// invocation does not wait for a second dial.
-		var once sync.Once
-		first = httptrace.WithClientTrace(polls, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
-			once.Do(func() { go api.extensionIdle(polls, r.id) })
-		}})
-	}
-
-	failed := make(chan error, 1)
-	for range n {
-		go func() {
-			if err := loop.run(polls, first); err != nil {
-				select {
-				case failed <- err:
-				default:
-				}
-			}
-		}()
+	loop.invoke, loop.log = invoke, h.log
+	close(loop.ready)
+	if err := <-registered; err != nil {
+		h.log.Warn("lambda: could not register the extension that makes Lambda send SIGTERM; the Stop hooks will not run at shutdown", slog.Any("error", err))
 	}
 	// Lambda sends SIGTERM only at shutdown: listening for it can wait
 	// until the first poll is under way.

@@ -246,14 +246,17 @@ func (a *runtimeAPI) extensionIdle(ctx context.Context, id string) {
 
 // runtimeLoop serves invocations from the Runtime API.
 type runtimeLoop struct {
-	api    *runtimeAPI
-	invoke invokeFunc
+	api *runtimeAPI
 	// base is the parent of every invocation's context.
 	base context.Context
-	log  *slog.Logger
 	// traceEnv: one invocation runs at a time, so the trace header can go
 	// in the process environment too.
 	traceEnv bool
+	// ready is closed once invoke and log are set: the first poll may go
+	// out before the handler is built.
+	ready  chan struct{}
+	invoke invokeFunc
+	log    *slog.Logger
 }
 
 // run serves invocations until ctx ends (it returns nil) or the Runtime
@@ -277,6 +280,7 @@ func (l *runtimeLoop) run(ctx, firstCtx context.Context) error {
 
 // serve runs one invocation and sends its response or error.
 func (l *runtimeLoop) serve(p *pending) error {
+	<-l.ready
 	ctx, cancel, failure := l.context(p)
 	defer cancel()
 	if failure != nil {

@@ -28,7 +28,7 @@ import (
 type stopCounter struct{ stops atomic.Int32 }
 
 func (s *stopCounter) Handle(context.Context, event.Event) (*event.Event, error) { return nil, nil }
-func (s *stopCounter) Stop(context.Context) error                                 { s.stops.Add(1); return nil }
+func (s *stopCounter) Stop(context.Context) error                                { s.stops.Add(1); return nil }
 
 // lockedLog collects log output written from several goroutines.
 type lockedLog struct {
