@@ -290,8 +290,8 @@ func serveRuntime(ctx context.Context, addr string, getenv func(string) string, 
 		}
 		run(first)
 	}()
-	h, invoke := build()
-	loop.invoke, loop.log = invoke, h.log
+	h, fn := build()
+	loop.invoke, loop.log, loop.function = fn, h.log, h.functionName
 	close(loop.ready)
 	if err := <-registered; err != nil {
 		h.log.Warn("lambda: could not register the extension that makes Lambda send SIGTERM; the Stop hooks will not run at shutdown", slog.Any("error", err))

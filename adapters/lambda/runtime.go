@@ -20,6 +20,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/invoke"
 )
 
 // This file is the adapter's own client of the Lambda Runtime API: the
@@ -254,9 +257,10 @@ type runtimeLoop struct {
 	traceEnv bool
 	// ready is closed once invoke and log are set: the first poll may go
 	// out before the handler is built.
-	ready  chan struct{}
-	invoke invokeFunc
-	log    *slog.Logger
+	ready    chan struct{}
+	invoke   invokeFunc
+	log      *slog.Logger
+	function string // the function's name, for the log
 }
 
 // run serves invocations until ctx ends (it returns nil) or the Runtime
@@ -364,10 +368,12 @@ func call(ctx context.Context, f invokeFunc, payload []byte) (body io.Reader, fa
 // still needs logging (a panic, an invocation the loop could not set up).
 func (l *runtimeLoop) fail(p *pending, e *messages.InvokeResponse_Error, logged bool) error {
 	if !logged {
-		l.log.Error("lambda: invocation failed", slog.String("requestId", p.id), slog.String("errorType", e.Type),
-			slog.String("errorMessage", e.Message), slog.Any("stackTrace", e.StackTrace))
+		l.logFailure(p, e)
 	}
-	h := http.Header{"Content-Type": {contentTypeJSON}, headerErrorType: {e.Type}}
+	h := http.Header{"Content-Type": {contentTypeJSON}}
+	if validHeaderValue(e.Type) {
+		h.Set(headerErrorType, e.Type)
+	}
 	if cause, err := json.Marshal(xrayCause(e)); err == nil && len(cause) < maxXRayErrorCause {
 		h.Set(headerXRayErrorCause, string(cause))
 	}
@@ -375,6 +381,35 @@ func (l *runtimeLoop) fail(p *pending, e *messages.InvokeResponse_Error, logged 
 		return fmt.Errorf("%w: sending the error: %w", ErrRuntimeAPI, err)
 	}
 	return nil
+}
+
+// logFailure logs, in the one schema, a panic that reached the loop or an
+// invocation whose headers it could not read.
+func (l *runtimeLoop) logFailure(p *pending, e *messages.InvokeResponse_Error) {
+	inv := function.Invocation{Platform: function.PlatformLambda, FunctionName: l.function, RequestID: p.id}
+	ctx := function.NewContext(context.Background(), &inv)
+	if !e.ShouldExit {
+		invoke.LogOutcome(ctx, l.log, nil, invoke.OutcomeRefused, errors.New(e.Message), 0)
+		return
+	}
+	var stack strings.Builder
+	for _, f := range e.StackTrace {
+		fmt.Fprintf(&stack, "%s\n\t%s:%d\n", f.Label, f.Path, f.Line)
+	}
+	invoke.LogOutcome(ctx, l.log, nil, invoke.OutcomePanic, nil, 0,
+		slog.String(invoke.KeyPanic, e.Type+": "+e.Message), slog.String(invoke.KeyStack, stack.String()))
+}
+
+// validHeaderValue tells whether s can go in a header as it is: an error
+// type of the user's making could hold a control character, which would
+// make the whole error report fail.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // errorResponse is the error report for err: an [*Error] anywhere in its

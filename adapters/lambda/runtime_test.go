@@ -3,6 +3,7 @@ package lambda
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -229,4 +231,68 @@ func TestErrorResponseTypes(t *testing.T) {
 	e = panicResponse(errors.New("boom"))
 	assert.Equal(t, "errorString", e.Type)
 	assert.True(t, e.ShouldExit)
+}
+
+func TestPanicIsLoggedAndEndsStart(t *testing.T) {
+	srv := lambdatest.NewServer(t)
+	env := map[string]string{}
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	var logs lockedLog
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	done := make(chan error, 1)
+	go func() {
+		done <- serveRuntime(context.Background(), env["AWS_LAMBDA_RUNTIME_API"], func(k string) string { return env[k] }, func() (*Handler, invokeFunc) {
+			return New(Events(nopHandler()), WithLogger(log), WithFunctionName("fn")), func(context.Context, []byte) (io.Reader, error) {
+				panicInHandler()
+				return nil, nil
+			}
+		})
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := srv.Invoke(ctx, []byte(`{}`))
+	require.NoError(t, err)
+	require.NotNil(t, resp.Error)
+	assert.Equal(t, "errorString", resp.Error.Type)
+	assert.Equal(t, "bad state", resp.Error.Message)
+	assert.Contains(t, string(resp.Error.StackTrace), `"label":"panicInHandler"`)
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, ErrPanicked)
+		assert.ErrorContains(t, err, "bad state")
+	case <-ctx.Done():
+		t.Fatal("the loop went on after a panic")
+	}
+	var line struct {
+		Msg, Outcome, Panic, Stack, Function string
+		RequestID                            string `json:"request_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(logs.String()), &line), logs.String())
+	assert.Equal(t, "panic", line.Outcome)
+	assert.Equal(t, "errorString: bad state", line.Panic)
+	assert.Contains(t, line.Stack, "panicInHandler\n\t")
+	assert.Equal(t, "req-00000001", line.RequestID)
+}
+
+func panicInHandler() { panic(errors.New("bad state")) }
+
+func TestErrorTypeHeaderOnlyWhenValid(t *testing.T) {
+	var got http.Header
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer api.Close()
+	l := &runtimeLoop{api: newRuntimeAPI(strings.TrimPrefix(api.URL, "http://")), log: slog.New(slog.DiscardHandler)}
+	p := &pending{id: "r-1"}
+	require.NoError(t, l.fail(p, &messages.InvokeResponse_Error{Type: "bad\ntype", Message: "m"}, true))
+	assert.NotContains(t, got, headerErrorType, "a type that cannot be a header value stays in the body only")
+	require.NoError(t, l.fail(p, &messages.InvokeResponse_Error{Type: "faasport.RetryableError", Message: "m"}, true))
+	assert.Equal(t, "faasport.RetryableError", got.Get(headerErrorType))
+	assert.Equal(t, "application/json", got.Get("Content-Type"))
+	assert.NotEmpty(t, got.Get(headerXRayErrorCause))
 }
