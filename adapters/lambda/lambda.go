@@ -215,8 +215,8 @@ const stopGrace = 450 * time.Millisecond
 
 // Start serves invocations from the Lambda Runtime API with a [Handler]
 // built from opts until ctx ends or Lambda sends SIGTERM; then it waits for
-// the invocations in flight (at most stopGrace), runs the handlers' Stop
-// hooks and returns their error. It returns at once with an error when
+// the invocations in flight (at most 450ms: Lambda kills the process 500ms
+// after SIGTERM), runs the handlers' Stop hooks and returns their error. It returns at once with an error when
 // there is nothing to serve or the process does not run on Lambda.
 //
 // The runtime loop is the adapter's own and speaks the protocol

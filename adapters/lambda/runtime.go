@@ -104,8 +104,8 @@ type runtimeAPI struct {
 
 func newRuntimeAPI(addr string) *runtimeAPI {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	// The Runtime API is link-local: never reach it through a proxy the
-	// function's environment may name.
+	// The Runtime API is local to the sandbox: never reach it through a
+	// proxy the function's environment may name.
 	tr.Proxy = nil
 	return &runtimeAPI{
 		invocations: "http://" + addr + runtimeAPIPrefix,
