@@ -65,7 +65,7 @@ type builder struct {
 	// making its own.
 	contexts slab[event.EventContextV1]
 	times    slab[types.Timestamp]
-	sqsDec   sqsDecoder
+	sqsDec   jsonDecoder
 }
 
 // slab hands out pointers into chunks of n values.
@@ -228,10 +228,16 @@ func (b *builder) sqs(s shape) (*plan, error) {
 	// decoder takes the common forms; json.Unmarshal the others, and
 	// gives the error for a record that is not an SQS message.
 	p.units = make([]unit, len(spans))
+	room := 0
+	for _, raw := range spans {
+		room += len(raw)
+	}
 	var m events.SQSMessage
 	for i, raw := range spans {
+		b.sqsDec.strs.room = room // what the records left can need
+		room -= len(raw)
 		m = events.SQSMessage{}
-		if !b.sqsDec.decode(raw, &m) {
+		if !b.sqsDec.sqsMessage(raw, &m) {
 			m = events.SQSMessage{}
 			if err := json.Unmarshal(raw, &m); err != nil {
 				p.units[i] = unit{err: recordError(s.kind, i, "", err)}

@@ -10,17 +10,18 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// sqsDecoder decodes SQS records into events.SQSMessage without reflection,
-// which is most of what encoding/json costs on a batch. It is exact where it
-// answers: when decode reports true, m is what json.Unmarshal would have
-// produced from the same bytes, and json.Unmarshal would have succeeded.
-// When it reports false, the caller decodes the record with json.Unmarshal,
-// which gives the result or the error. So input this decoder does not take
+// jsonDecoder decodes the events the adapter sees most (SQS records, HTTP
+// API requests) into their aws-lambda-go types without reflection, which is
+// most of what encoding/json costs on them. It is exact where it answers:
+// when a decode method reports true, the value is what json.Unmarshal would
+// have produced from the same bytes, and json.Unmarshal would have
+// succeeded. When it reports false, the caller decodes with json.Unmarshal,
+// which gives the result or the error. So input the decoder does not take
 // on costs time, never correctness: anything json.Unmarshal rejects, and
 // forms it accepts that are rare in real events (escaped or case-folded
 // keys, a field given twice, deep nesting, a value of the wrong type).
-// FuzzSQSRecord checks the decoder against json.Unmarshal.
-type sqsDecoder struct {
+// FuzzSQSRecord and FuzzV2Request hold it to json.Unmarshal.
+type jsonDecoder struct {
 	strs    strArena
 	scratch []byte // unescaped string bytes, reused
 }
@@ -287,9 +288,9 @@ func foldsToAny(key []byte, names []string) bool {
 	return false
 }
 
-// decode decodes raw, one SQS record, into m (which must be zero); see
-// sqsDecoder for what false means.
-func (d *sqsDecoder) decode(raw []byte, m *events.SQSMessage) bool {
+// sqsMessage decodes raw, one SQS record, into m (which must be zero); see
+// jsonDecoder for what false means.
+func (d *jsonDecoder) sqsMessage(raw []byte, m *events.SQSMessage) bool {
 	c := jsonCursor{b: raw}
 	if !c.take('{') {
 		return false
@@ -314,7 +315,7 @@ func (d *sqsDecoder) decode(raw []byte, m *events.SQSMessage) bool {
 			case "md5OfMessageAttributes":
 				f, ok = fMd5OfMessageAttributes, d.string(&c, &m.Md5OfMessageAttributes)
 			case "attributes":
-				f, ok = fAttributes, d.attributes(&c, &m.Attributes)
+				f, ok = fAttributes, d.stringMap(&c, &m.Attributes)
 			case "messageAttributes":
 				f, ok = fMessageAttributes, d.messageAttributes(&c, &m.MessageAttributes)
 			case "eventSourceARN":
@@ -344,7 +345,7 @@ func (d *sqsDecoder) decode(raw []byte, m *events.SQSMessage) bool {
 }
 
 // string decodes a string or null into *s.
-func (d *sqsDecoder) string(c *jsonCursor, s *string) bool {
+func (d *jsonDecoder) string(c *jsonCursor, s *string) bool {
 	if c.null() {
 		return true
 	}
@@ -357,7 +358,7 @@ func (d *sqsDecoder) string(c *jsonCursor, s *string) bool {
 }
 
 // stringValue consumes a string (c is at its quote) and returns its value.
-func (d *sqsDecoder) stringValue(c *jsonCursor) (string, bool) {
+func (d *jsonDecoder) stringValue(c *jsonCursor) (string, bool) {
 	raw, plain, ok := c.stringSpan()
 	if !ok {
 		return "", false
@@ -372,7 +373,7 @@ func (d *sqsDecoder) stringValue(c *jsonCursor) (string, bool) {
 // grownScratch returns the empty scratch buffer with room for n bytes, the
 // most an escaped string of n bytes unquotes to unless it holds invalid
 // UTF-8, so one buffer usually serves a whole batch.
-func (d *sqsDecoder) grownScratch(n int) []byte {
+func (d *jsonDecoder) grownScratch(n int) []byte {
 	if cap(d.scratch) < n {
 		d.scratch = make([]byte, 0, max(n, 512))
 	}
@@ -452,7 +453,7 @@ func hex4(h []byte) rune {
 }
 
 // attributes decodes an object of strings (null values are "") or null.
-func (d *sqsDecoder) attributes(c *jsonCursor, out *map[string]string) bool {
+func (d *jsonDecoder) stringMap(c *jsonCursor, out *map[string]string) bool {
 	if c.null() {
 		return true
 	}
@@ -482,7 +483,7 @@ func (d *sqsDecoder) attributes(c *jsonCursor, out *map[string]string) bool {
 }
 
 // mapKey consumes a map key, which may be escaped, and its colon.
-func (d *sqsDecoder) mapKey(c *jsonCursor) (string, bool) {
+func (d *jsonDecoder) mapKey(c *jsonCursor) (string, bool) {
 	if c.peek() != '"' {
 		return "", false
 	}
@@ -491,7 +492,7 @@ func (d *sqsDecoder) mapKey(c *jsonCursor) (string, bool) {
 }
 
 // messageAttributes decodes an object of message attributes or null.
-func (d *sqsDecoder) messageAttributes(c *jsonCursor, out *map[string]events.SQSMessageAttribute) bool {
+func (d *jsonDecoder) messageAttributes(c *jsonCursor, out *map[string]events.SQSMessageAttribute) bool {
 	if c.null() {
 		return true
 	}
@@ -520,7 +521,7 @@ func (d *sqsDecoder) messageAttributes(c *jsonCursor, out *map[string]events.SQS
 	}
 }
 
-func (d *sqsDecoder) messageAttribute(c *jsonCursor, a *events.SQSMessageAttribute) bool {
+func (d *jsonDecoder) messageAttribute(c *jsonCursor, a *events.SQSMessageAttribute) bool {
 	if !c.take('{') {
 		return false
 	}
@@ -568,7 +569,7 @@ func (d *sqsDecoder) messageAttribute(c *jsonCursor, a *events.SQSMessageAttribu
 }
 
 // bytes decodes a base64 string, as encoding/json does a []byte, or null.
-func (d *sqsDecoder) bytes(c *jsonCursor) ([]byte, bool) {
+func (d *jsonDecoder) bytes(c *jsonCursor) ([]byte, bool) {
 	if c.null() {
 		return nil, true
 	}
@@ -591,7 +592,7 @@ func (d *sqsDecoder) bytes(c *jsonCursor) ([]byte, bool) {
 	return b[:n], true
 }
 
-func (d *sqsDecoder) stringList(c *jsonCursor, out *[]string) bool {
+func (d *jsonDecoder) stringList(c *jsonCursor, out *[]string) bool {
 	if c.null() {
 		return true
 	}
@@ -619,7 +620,7 @@ func (d *sqsDecoder) stringList(c *jsonCursor, out *[]string) bool {
 	return true
 }
 
-func (d *sqsDecoder) bytesList(c *jsonCursor, out *[][]byte) bool {
+func (d *jsonDecoder) bytesList(c *jsonCursor, out *[][]byte) bool {
 	if c.null() {
 		return true
 	}
@@ -651,7 +652,13 @@ func (d *sqsDecoder) bytesList(c *jsonCursor, out *[][]byte) bool {
 // an allocation each. A string someone keeps keeps its chunk alive, so the
 // chunks are small and long strings (message bodies) get their own
 // allocation: keeping a message id never keeps a batch, or a body, alive.
-type strArena struct{ sb strings.Builder }
+type strArena struct {
+	sb strings.Builder
+	// room, when positive, bounds the bytes of the strings still to come
+	// (the input left: unescaping never lengthens a string, but for invalid
+	// UTF-8), so the last chunk is no larger than needed.
+	room int
+}
 
 const (
 	arenaChunk = 2048
@@ -666,11 +673,16 @@ func (a *strArena) str(b []byte) string {
 		return string(b)
 	}
 	if a.sb.Cap()-a.sb.Len() < len(b) {
+		n := arenaChunk
+		if a.room > 0 {
+			n = min(n, a.room)
+		}
 		// The old chunk stays as it is, shared by the strings made from it.
 		a.sb = strings.Builder{}
-		a.sb.Grow(arenaChunk)
+		a.sb.Grow(max(n, len(b)))
 	}
 	n := a.sb.Len()
 	a.sb.Write(b)
+	a.room -= len(b)
 	return a.sb.String()[n:]
 }

@@ -16,10 +16,10 @@ import (
 // checkSQSDecoder fails t when the decoder takes raw but does not produce
 // what json.Unmarshal does, or takes what json.Unmarshal rejects. It
 // returns whether the decoder took raw.
-func checkSQSDecoder(t *testing.T, d *sqsDecoder, raw []byte) bool {
+func checkSQSDecoder(t *testing.T, d *jsonDecoder, raw []byte) bool {
 	t.Helper()
 	var got events.SQSMessage
-	ok := d.decode(raw, &got)
+	ok := d.sqsMessage(raw, &got)
 	var want events.SQSMessage
 	err := json.Unmarshal(raw, &want)
 	if ok {
@@ -84,7 +84,7 @@ func TestSQSDecoder(t *testing.T) {
 		{"truncated", `{"messageId":`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var d sqsDecoder
+			var d jsonDecoder
 			assert.Equal(t, tc.took, checkSQSDecoder(t, &d, []byte(tc.raw)))
 		})
 	}
@@ -94,9 +94,9 @@ func TestSQSDecoder(t *testing.T) {
 // do not alias the payload, which the runtime reuses.
 func TestSQSDecoderSharesNoBytes(t *testing.T) {
 	raw := []byte(`{"messageId":"m1","body":"b\"","attributes":{"k":"v"},"messageAttributes":{"a":{"stringValue":"s","binaryValue":"aGk="}}}`)
-	var d sqsDecoder
+	var d jsonDecoder
 	var m events.SQSMessage
-	require.True(t, d.decode(raw, &m))
+	require.True(t, d.sqsMessage(raw, &m))
 	for i := range raw {
 		raw[i] = 'X'
 	}
@@ -112,22 +112,14 @@ func TestSQSDecoderSharesNoBytes(t *testing.T) {
 // it must take itself, and every other object, which must decode the same
 // or be left to encoding/json.
 func TestSQSDecoderFixtureSweep(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go").Output()
-	dir := strings.TrimSpace(string(out))
-	if err != nil || dir == "" {
-		t.Skipf("go list cannot locate aws-lambda-go (%v); run go mod download", err)
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "events", "testdata", "*.json"))
+	files, err := filepath.Glob(filepath.Join(awsFixtures(t), "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
-	var d sqsDecoder
+	var d jsonDecoder
 	objects, took, sqsRecords := 0, 0, 0
 	for _, path := range files {
 		payload, err := os.ReadFile(path)
 		require.NoError(t, err)
-		if !json.Valid(payload) {
-			continue
-		}
 		eachObject(payload, func(obj []byte) {
 			objects++
 			ok := checkSQSDecoder(t, &d, obj)
@@ -142,6 +134,17 @@ func TestSQSDecoderFixtureSweep(t *testing.T) {
 	}
 	require.NotZero(t, sqsRecords, "no SQS record in the fixtures")
 	t.Logf("%d fixtures, %d objects, %d decoded by the decoder (%d SQS records)", len(files), objects, took, sqsRecords)
+}
+
+// awsFixtures returns aws-lambda-go's events/testdata directory.
+func awsFixtures(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go").Output()
+	dir := strings.TrimSpace(string(out))
+	if err != nil || dir == "" {
+		t.Skipf("go list cannot locate aws-lambda-go (%v); run go mod download", err)
+	}
+	return filepath.Join(dir, "events", "testdata")
 }
 
 // eachObject calls fn with the span of every object in the valid JSON v,
@@ -166,8 +169,22 @@ func FuzzSQSRecord(f *testing.F) {
 	f.Add([]byte(`{"messageId":"m1","receiptHandle":"rh","body":"{\"a\":1}","attributes":{"ApproximateReceiveCount":"1"},"messageAttributes":{},"eventSourceARN":"arn:aws:sqs:us-east-1:1:q","eventSource":"aws:sqs","awsRegion":"us-east-1"}`))
 	f.Add([]byte(`{"messageAttributes":{"a":{"stringValue":"s","binaryValue":"aGk=","stringListValues":["x",null],"binaryListValues":["aGk=",null],"dataType":"String"}}}`))
 	f.Add([]byte(`{"body":"\ud83d\ude00 \ud83d \u00e9\n","x":[1,-2.5e+3,true,null,{}]}`))
-	var d sqsDecoder
+	var d jsonDecoder
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		checkSQSDecoder(t, &d, raw)
 	})
+}
+
+// checkV2Decoder is checkSQSDecoder for HTTP API requests.
+func checkV2Decoder(t *testing.T, d *jsonDecoder, raw []byte) bool {
+	t.Helper()
+	var got events.APIGatewayV2HTTPRequest
+	ok := d.v2Request(raw, &got)
+	var want events.APIGatewayV2HTTPRequest
+	err := json.Unmarshal(raw, &want)
+	if ok {
+		require.NoError(t, err, "the decoder took %q, which encoding/json rejects", raw)
+		require.Equal(t, want, got, "decoding %q", raw)
+	}
+	return ok
 }
