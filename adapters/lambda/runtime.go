@@ -107,6 +107,10 @@ func newRuntimeAPI(addr string) *runtimeAPI {
 	// The Runtime API is local to the sandbox: never reach it through a
 	// proxy the function's environment may name.
 	tr.Proxy = nil
+	// It speaks HTTP/1.1 only: the transport need not set up HTTP/2 on
+	// the first request.
+	tr.Protocols = new(http.Protocols)
+	tr.Protocols.SetHTTP1(true)
 	return &runtimeAPI{
 		invocations: "http://" + addr + runtimeAPIPrefix,
 		extensions:  "http://" + addr + extensionAPIPrefix,
