@@ -2,7 +2,8 @@
 // start, against a bare aws-lambda-go function doing the same work: the
 // size of each binary, and the time from exec to the first response under
 // the in-repository Runtime API server (testing/lambdatest), the median of
-// n runs, interleaved so that both see the same load.
+// n runs, interleaved in alternating order so that both see the same load
+// and neither always runs first.
 //
 //	go run ./scripts/coldstart            # 21 runs each
 //	go run ./scripts/coldstart -n 51 -tags lambda.norpc
@@ -72,7 +73,13 @@ func run(n int, tags string) error {
 		s.bin = base
 	}
 	for i := range n {
-		for _, s := range subjects {
+		// Alternate the order: on a loaded machine the run that follows
+		// another is not timed like the first one of a pair.
+		order := subjects
+		if i%2 == 1 {
+			order = []*subject{subjects[1], subjects[0]}
+		}
+		for _, s := range order {
 			d, err := start(s.bin)
 			if err != nil {
 				return fmt.Errorf("run %d of %s: %w", i+1, s.name, err)
