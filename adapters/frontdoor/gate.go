@@ -164,26 +164,49 @@ func (g *gate) answer(p *Problem) bool {
 }
 
 // request is what serving one request needs, allocated at once: its
-// gate, room for the delivery of a single event and its outcome, and the
-// invocation of the first (or only) handler call.
+// gate, room for the outcome of a single event, the invocation of the
+// first (or only) handler call and, on doors without a codec (whose
+// deliveries bring their own), room for the delivery of a single event.
 type request struct {
 	g   gate
-	dl  Delivery
-	ev  [1]event.Event
 	out [1]Outcome
 	inv function.Invocation
+	one *oneEvent
+}
+
+// oneEvent is the delivery of a single event.
+type oneEvent struct {
+	dl Delivery
+	ev [1]event.Event
+}
+
+// requestOne is a request with its room for a single event's delivery.
+type requestOne struct {
+	request
+	one oneEvent
 }
 
 // single returns the request's delivery of one event.
 func (rq *request) single() *Delivery {
-	rq.dl.Events = rq.ev[:]
-	return &rq.dl
+	if rq.one == nil {
+		rq.one = new(oneEvent)
+	}
+	rq.one.dl.Events = rq.one.ev[:]
+	return &rq.one.dl
 }
 
 // enter registers a request with the door, for the shutdown's 503.
 func (d *Door) enter(w http.ResponseWriter) *request {
-	rq := &request{g: gate{w: w}}
+	var rq *request
+	if d.p.Codec == nil {
+		ro := &requestOne{}
+		ro.request.one = &ro.one
+		rq = &ro.request
+	} else {
+		rq = &request{}
+	}
 	g := &rq.g
+	g.w = w
 	d.mu.Lock()
 	expired := d.expired
 	if !expired {
