@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/faasport/faasport/function"
 )
@@ -48,4 +49,37 @@ func BenchmarkConsume(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkConsumePaired is BenchmarkConsume's JSON case and its bare
+// floor in one loop, alternating in chunks, so that a loaded machine slows
+// both alike: ns/op is the pair, "typed-ns" and "bare-ns" each side, and
+// "x-bare" their ratio.
+func BenchmarkConsumePaired(b *testing.B) {
+	h := function.Consume(func(_ context.Context, o order) error { return nil })
+	e := newEvent(b, "application/json", `{"id":"o-1","items":[{"qty":2}]}`)
+	ctx := context.Background()
+	const chunk = 64
+	var typed, bare time.Duration
+	b.ReportAllocs()
+	for i := 0; i < b.N; i += chunk {
+		start := time.Now()
+		for range chunk {
+			if _, err := h.Handle(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		mid := time.Now()
+		for range chunk {
+			var o order
+			if err := json.Unmarshal(e.Data(), &o); err != nil {
+				b.Fatal(err)
+			}
+		}
+		typed, bare = typed+mid.Sub(start), bare+time.Since(mid)
+	}
+	n := float64((b.N + chunk - 1) / chunk * chunk)
+	b.ReportMetric(float64(typed.Nanoseconds())/n, "typed-ns")
+	b.ReportMetric(float64(bare.Nanoseconds())/n, "bare-ns")
+	b.ReportMetric(float64(typed)/float64(bare), "x-bare")
 }
