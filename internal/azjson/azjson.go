@@ -34,14 +34,24 @@ func Unwrap(raw json.RawMessage) json.RawMessage {
 // PlainString returns the text of a JSON string without escapes, without
 // decoding; ok is false for anything else.
 func PlainString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
-	}
-	inner := raw[1 : len(raw)-1]
-	if bytes.IndexByte(inner, '\\') >= 0 {
+	inner, ok := plainBytes(raw)
+	if !ok {
 		return "", false
 	}
 	return string(inner), true
+}
+
+// plainBytes is PlainString without the string: the text of a JSON
+// string without escapes.
+func plainBytes(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false
+	}
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') >= 0 {
+		return nil, false
+	}
+	return inner, true
 }
 
 // String reads a string value: a JSON string, once or twice encoded, or the
@@ -79,6 +89,9 @@ func String(raw json.RawMessage) string {
 // Int reads an integer value: a JSON number or a string of digits (a whole
 // float such as "3.0" counts); ok is false otherwise.
 func Int(raw json.RawMessage) (int64, bool) {
+	if n, ok := digits(raw); ok {
+		return n, true
+	}
 	s := String(raw)
 	if s == "" {
 		return 0, false
@@ -94,10 +107,42 @@ func Int(raw json.RawMessage) (int64, bool) {
 	return n, true
 }
 
+// digits reads a JSON number that is only digits, with an optional minus
+// sign, short enough not to overflow: the common case of Int, read
+// without making a string of it.
+func digits(raw []byte) (int64, bool) {
+	neg := len(raw) > 0 && raw[0] == '-'
+	if neg {
+		raw = raw[1:]
+	}
+	if len(raw) == 0 || len(raw) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
 // Time reads a time in UTC: RFC 3339, or the .NET round-trip forms the host
 // writes (with or without zone, up to seven fractional digits). It gives
 // the zero time when raw is none of them.
 func Time(raw json.RawMessage) time.Time {
+	if inner, ok := plainBytes(raw); ok {
+		// RFC 3339, read in place. What UnmarshalText accepts,
+		// time.Parse with RFC3339Nano reads the same way.
+		var t time.Time
+		if t.UnmarshalText(inner) == nil {
+			return t.UTC()
+		}
+	}
 	s := String(raw)
 	if s == "" {
 		return time.Time{}
