@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/idempotency"
+	"github.com/faasport/faasport/payload"
 	"github.com/faasport/faasport/state"
 	"github.com/faasport/faasport/state/memstate"
 	"github.com/faasport/faasport/testing/fntest"
@@ -65,16 +67,25 @@ func (s *frozenStore) Delete(ctx context.Context, key string, ifVersion string) 
 	return s.Store.Delete(ctx, key, ifVersion)
 }
 
+// everyPlatform lists the platforms a queue message reaches: SQS on
+// Lambda, Pub/Sub on Cloud Functions and net/http, Service Bus on Azure
+// Functions.
+func everyPlatform() []function.Platform {
+	return []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP, function.PlatformAzureFunctions}
+}
+
 // TestRedeliveryOnEveryPlatform: a queue message delivered again by the
 // platform (SQS with a new ApproximateReceiveCount, Pub/Sub with a new
-// deliveryAttempt) after the first attempt timed out, crashed or failed
-// with a retryable error runs the handler exactly once more, through every
-// adapter; the delivery after that is answered from the record. Before the
-// payload was hashed instead of the envelope, the redelivery was refused as
-// a reused key with another payload and acknowledged unprocessed.
+// deliveryAttempt, Service Bus with a new DeliveryCount after the host got
+// an answer other than 2xx) after the first attempt timed out, crashed or
+// failed with a retryable error runs the handler exactly once more,
+// through every adapter; the delivery after that is answered from the
+// record. Before the payload was hashed instead of the envelope, the
+// redelivery was refused as a reused key with another payload and
+// acknowledged unprocessed.
 func TestRedeliveryOnEveryPlatform(t *testing.T) {
 	const body = `{"id":"o-1","qty":2}`
-	platforms := []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP}
+	platforms := everyPlatform()
 	cases := []struct {
 		name string
 		// first runs inside the first attempt's handler; it returns what
@@ -134,6 +145,7 @@ func TestRedeliveryOnEveryPlatform(t *testing.T) {
 				r, err := fntest.Invoke(p, mw, fntest.QueueMessage(body, fntest.ID("m-1"), fntest.Attempt(2)))
 				require.NoError(t, err)
 				require.NoError(t, r.Err, "the redelivery is processed, not refused")
+				assert.Equal(t, 2, r.Attempt, "the platform marks the redelivery as its second attempt")
 				assert.False(t, r.Redelivered)
 				assert.Equal(t, int64(2), runs.Load(), "the handler runs exactly once more")
 
@@ -153,11 +165,73 @@ func TestRedeliveryOnEveryPlatform(t *testing.T) {
 	}
 }
 
+// TestAzureRedeliversWholeInvocation: the Functions host retries a whole
+// invocation after any answer but 2xx, so when one event of an Event Hubs
+// batch fails with a retryable error or crashes, the events
+// before it, already handled, come again with the one that failed. Each
+// runs exactly once in all: those handled are answered from their records,
+// the failed one runs once more, the ones never reached run once; a
+// further delivery of the batch runs nothing.
+func TestAzureRedeliversWholeInvocation(t *testing.T) {
+	cases := []struct {
+		name string
+		fail func(store *frozenStore) error
+	}{
+		{name: "retryable error", fail: func(*frozenStore) error { return errors.New("the database is busy") }},
+		{name: "crash", fail: func(store *frozenStore) error {
+			store.frozen.Store(true)
+			panic("the instance dies")
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newTestClock()
+			store := &frozenStore{Store: clk.store()}
+			var mu sync.Mutex
+			runs := map[string]int{}
+			h := function.HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
+				var m payload.Message
+				if err := payload.Read(e, &m); err != nil {
+					return nil, err
+				}
+				mu.Lock()
+				runs[string(m.Data)]++
+				n := runs[string(m.Data)]
+				mu.Unlock()
+				if n == 1 && string(m.Data) == `{"n":2}` {
+					return nil, tc.fail(store)
+				}
+				return nil, nil
+			})
+			mw := onTestClock(idempotency.New(store, clk.option(), idempotency.WithExpiry(24*time.Hour),
+				idempotency.WithLogger(discard()))(h))
+			sim := fntest.NewSim(t, function.PlatformAzureFunctions, mw)
+
+			r := sim.Invoke(fntest.EventHubs("", fntest.Bodies(`{"n":1}`, `{"n":2}`, `{"n":3}`)))
+			require.True(t, r.Redelivered, "an event failed: the host retries the invocation")
+			assert.Equal(t, []string{"0:1", "0:2", "0:3"}, r.Failed, "the whole batch comes again")
+			store.frozen.Store(false)
+			clk.Add(time.Hour) // whatever lease the failed attempt left has ended
+
+			r = sim.Redeliver(r)
+			require.False(t, r.Redelivered, "the retry succeeds: %s", r.Response)
+			assert.Equal(t, []string{"0:1", "0:2", "0:3"}, r.Acknowledged)
+			r = sim.Again(r)
+			require.False(t, r.Redelivered)
+
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Equal(t, map[string]int{`{"n":1}`: 1, `{"n":2}`: 2, `{"n":3}`: 1}, runs,
+				"each event runs once, the failed one once more")
+		})
+	}
+}
+
 // TestReusedMessageIDWithOtherPayload: the same message id with another
 // body is still refused on every platform, so hashing the payload instead
 // of the envelope did not turn validation off.
 func TestReusedMessageIDWithOtherPayload(t *testing.T) {
-	for _, p := range []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP} {
+	for _, p := range everyPlatform() {
 		t.Run(string(p), func(t *testing.T) {
 			var runs atomic.Int64
 			h := function.HandlerFunc(func(context.Context, event.Event) (*event.Event, error) { runs.Add(1); return nil, nil })
