@@ -225,8 +225,8 @@ func (b *builder) sqs(s shape) (*plan, error) {
 		return nil, err
 	}
 	// Each record is decoded on its own, so a bad one fails alone. The
-	// decoder takes the common forms; json.Unmarshal the others, and
-	// gives the error for a record that is not an SQS message.
+	// decoder takes the common forms; json.Unmarshal decodes the others,
+	// and gives the error for a record that is not an SQS message.
 	p.units = make([]unit, len(spans))
 	room := 0
 	for _, raw := range spans {

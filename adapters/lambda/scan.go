@@ -9,8 +9,9 @@ import (
 
 // The scanner below finds the spans of JSON values without decoding them. It
 // is how the adapter recognises a payload's shape and splits a batch into its
-// records in one cheap pass: encoding/json then decodes each span into the
-// aws-lambda-go type, which also validates it, so the bytes are decoded once.
+// records in one cheap pass: each span is then decoded into the aws-lambda-go
+// type, which also validates it, so the bytes are decoded once (by encoding/json,
+// or by jsonDecoder for SQS records, which answers as encoding/json would).
 // The scanner checks only structure (brackets, strings); it never panics on
 // malformed input and reports errSyntax instead.
 
