@@ -261,7 +261,10 @@ func serveRuntime(ctx context.Context, addr string, getenv func(string) string, 
 	n := maxConcurrency(getenv)
 	loop := &runtimeLoop{api: api, base: context.WithoutCancel(ctx), traceEnv: n == 1, ready: make(chan struct{})}
 	failed := make(chan error, 1)
+	var loops sync.WaitGroup
+	loops.Add(n)
 	run := func(first context.Context) {
+		defer loops.Done()
 		if err := loop.run(polls, first); err != nil {
 			select {
 			case failed <- err:
@@ -310,6 +313,14 @@ func serveRuntime(ctx context.Context, addr string, getenv func(string) string, 
 	cancel()
 	stopCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), stopGrace)
 	defer stop()
+	// A poll that was answered as it was called off still serves its
+	// invocation: the Stop hooks wait for it, and no poll outlives Start.
+	ended := make(chan struct{})
+	go func() { loops.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-stopCtx.Done():
+	}
 	return errors.Join(err, h.Stop(stopCtx))
 }
 
