@@ -16,7 +16,7 @@ import (
 // Each platform gets its own inventory and store, then the same deliveries.
 func TestOrdersOnEveryPlatform(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	for _, p := range []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP} {
+	for _, p := range []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP, function.PlatformAzureFunctions} {
 		t.Run(string(p), func(t *testing.T) {
 			inv := newInventory(map[string]int{"sku-1": 10, "sku-2": 1})
 			h := newHandler(inv, memstate.New(), quiet)

@@ -104,8 +104,7 @@ func (r *reporter) report(ctx context.Context, tick trigger.Tick) (*event.Event,
 	// sending and recording it) is one event to consumers that dedupe.
 	e.SetID("report-" + tick.Event.ID())
 	e.SetType(ReportType)
-	// The rule or job name: the last part of an ARN or a resource path.
-	e.SetSource("/reports/" + tick.Schedule[strings.LastIndexAny(tick.Schedule, "/:")+1:])
+	e.SetSource("/reports/" + scheduleName(tick.Schedule))
 	e.SetSubject(day)
 	e.SetTime(tick.Time)
 	if err := e.SetData(event.ApplicationJSON, rep); err != nil {
@@ -129,6 +128,17 @@ func (r *reporter) report(ctx context.Context, tick trigger.Tick) (*event.Event,
 	}
 	middleware.Logger(ctx).InfoContext(ctx, "report sent", slog.String("day", day), slog.Int("orders", rep.Orders), slog.Int64("revenue_cents", rep.RevenueCents))
 	return &e, nil
+}
+
+// scheduleName is the name of what fired: the last part of an EventBridge
+// rule's ARN or a Cloud Scheduler job's resource path, or of an Azure
+// timer's source (/timers/<function>), which Tick.Schedule follows with the
+// timer's CRON expression.
+func scheduleName(schedule string) string {
+	if i := strings.IndexByte(schedule, ' '); i >= 0 {
+		schedule = schedule[:i]
+	}
+	return schedule[strings.LastIndexAny(schedule, "/:")+1:]
 }
 
 // aggregate sums a day's sales; the top SKU is the one with the most

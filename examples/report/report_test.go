@@ -65,8 +65,11 @@ func reportOf(t *testing.T, r fntest.Result) Report {
 	return rep
 }
 
+// Each platform gets its own store and sink, then the same ticks as that
+// platform's scheduler sends them: an EventBridge rule, a Cloud Scheduler
+// job, an Azure Functions timer.
 func TestReportOnEveryPlatform(t *testing.T) {
-	for _, p := range []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP} {
+	for _, p := range []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP, function.PlatformAzureFunctions} {
 		t.Run(string(p), func(t *testing.T) {
 			store := memstate.New()
 			require.NoError(t, seed(context.Background(), store, sampleSales))
@@ -77,26 +80,37 @@ func TestReportOnEveryPlatform(t *testing.T) {
 				return newHTTPSink(sinkSrv.URL)
 			})
 			h := newHandler(store, sink, quiet())
+			// A tick's id is the one given, but on Azure Functions, where a
+			// timer's tick is named by its function and the next occurrence
+			// (fntest.Timer; every five minutes there).
+			tickID := func(id string, at time.Time) string {
+				if p == function.PlatformAzureFunctions {
+					return "nightly@" + at.Add(5*time.Minute).Format(time.RFC3339)
+				}
+				return id
+			}
 			tick := func(id string, at time.Time) fntest.Result {
 				t.Helper()
 				r, err := fntest.Invoke(p, h, fntest.ScheduleTick("nightly", fntest.ID(id), fntest.At(at)))
 				require.NoError(t, err)
+				require.Equal(t, tickID(id, at), r.Event.ID())
 				return r
 			}
 			day1 := time.Date(2026, 1, 2, 23, 0, 0, 0, time.UTC)
+			report1 := "report-" + tickID("t-1", day1)
 
 			r := tick("t-1", day1)
 			rep := reportOf(t, r)
 			assert.Equal(t, Report{Day: "2026-01-02", Orders: 19, Qty: 43, RevenueCents: 218462, TopSKU: "sku-2", SKUs: 3, Number: 1}, rep)
-			assert.Equal(t, "report-t-1", r.Reply.ID())
+			assert.Equal(t, report1, r.Reply.ID())
 			assert.Equal(t, "2026-01-02", r.Reply.Subject())
 			assert.Equal(t, "/reports/nightly", r.Reply.Source())
 			assert.False(t, r.Redelivered)
-			assert.Equal(t, []string{"report-t-1"}, sinkSrv.received())
+			assert.Equal(t, []string{report1}, sinkSrv.received())
 
 			r = tick("t-1", day1)
 			assert.Equal(t, 1, reportOf(t, r).Number, "a redelivered tick gets the same report")
-			assert.Equal(t, []string{"report-t-1"}, sinkSrv.received(), "and sends nothing again")
+			assert.Equal(t, []string{report1}, sinkSrv.received(), "and sends nothing again")
 
 			sinkSrv.failing.Store(true)
 			r = tick("t-2", day1.Add(24*time.Hour))
@@ -109,7 +123,7 @@ func TestReportOnEveryPlatform(t *testing.T) {
 
 			rep = reportOf(t, tick("t-3", day1.Add(48*time.Hour)))
 			assert.Equal(t, Report{Day: "2026-01-04", Number: 3}, rep, "a day without sales reports zeros")
-			assert.Equal(t, []string{"report-t-1", "report-t-2", "report-t-3"}, sinkSrv.received())
+			assert.Equal(t, []string{report1, "report-" + tickID("t-2", day1.Add(24*time.Hour)), "report-" + tickID("t-3", day1.Add(48*time.Hour))}, sinkSrv.received())
 			assert.EqualValues(t, 1, made.Load(), "the client is made once, lazily")
 		})
 	}
@@ -143,6 +157,19 @@ func TestReportSinkRecovers(t *testing.T) {
 		assert.Equal(t, "2026-01-02", reportOf(t, r).Day, "the retry middleware tries again within the invocation")
 	})
 	assert.EqualValues(t, 2, tries.Load(), "made once it succeeds")
+}
+
+func TestScheduleName(t *testing.T) {
+	for schedule, want := range map[string]string{
+		"arn:aws:events:us-east-1:123456789012:rule/nightly-report":                  "nightly-report",
+		"projects/my-project/locations/europe-west1/jobs/nightly-report":             "nightly-report",
+		"//cloudscheduler.googleapis.com/projects/p/locations/l/jobs/nightly-report": "nightly-report",
+		"/timers/nightly-report 0 0 23 * * *":                                        "nightly-report",
+		"/timers/nightly-report":                                                     "nightly-report",
+		"nightly-report":                                                             "nightly-report",
+	} {
+		assert.Equal(t, want, scheduleName(schedule), schedule)
+	}
 }
 
 func TestSinkFromEnv(t *testing.T) {

@@ -24,7 +24,7 @@ import (
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func platforms() []function.Platform {
-	return []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP}
+	return []function.Platform{function.PlatformLambda, function.PlatformCloudFunctions, function.PlatformHTTP, function.PlatformAzureFunctions}
 }
 
 func jpegImage(t *testing.T, w, h int) []byte {
