@@ -380,17 +380,29 @@ func detectRecords(payload []byte) (shape, bool) {
 
 // isFunctionURL reports whether an HTTP API-shaped payload came from a
 // Function URL, whose requestContext.domainName is <id>.lambda-url.<region>.on.aws.
-// A quoted key cannot occur inside a JSON string, so the first
-// "domainName":" is a real member (of requestContext, in these payloads).
+// A quoted name followed by a colon is a key (inside a string its quotes
+// would be escaped), so the first "domainName" key is the real member (of
+// requestContext, in these payloads), however the JSON is spaced.
 func isFunctionURL(payload []byte) bool {
-	const key = `"domainName":"`
-	i := bytes.Index(payload, []byte(key))
-	if i < 0 {
-		return false
+	const key = `"domainName"`
+	for rest := payload; ; {
+		i := bytes.Index(rest, []byte(key))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(key):]
+		j := skipSpace(rest, 0)
+		if j >= len(rest) || rest[j] != ':' {
+			continue // the name as a value, not a key
+		}
+		j = skipSpace(rest, j+1)
+		if j >= len(rest) || rest[j] != '"' {
+			return false
+		}
+		v := rest[j+1:]
+		if k := bytes.IndexByte(v, '"'); k >= 0 {
+			v = v[:k]
+		}
+		return bytes.Contains(v, []byte(".lambda-url."))
 	}
-	v := payload[i+len(key):]
-	if j := bytes.IndexByte(v, '"'); j >= 0 {
-		v = v[:j]
-	}
-	return bytes.Contains(v, []byte(".lambda-url."))
 }
