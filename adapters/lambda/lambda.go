@@ -277,15 +277,22 @@ func serveRuntime(ctx context.Context, addr string, getenv func(string) string, 
 		// Lambda closes extension registration once the runtime first
 		// polls: register, then poll on the same goroutine and connection,
 		// while the handler is built.
+		extConn := api.dialExtension(polls)
 		id, err := api.registerExtension(polls)
 		registered <- err
 		first := polls
-		if err == nil {
+		if err != nil {
+			go func() {
+				if c := <-extConn; c != nil {
+					c.Close()
+				}
+			}()
+		} else {
 			// The extension's long poll starts once the runtime's first
 			// poll holds the connection the registration left idle.
 			var once sync.Once
 			first = httptrace.WithClientTrace(polls, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
-				once.Do(func() { go api.extensionIdle(polls, id) })
+				once.Do(func() { go api.extensionIdle(polls, <-extConn, id) })
 			}})
 		}
 		for range n - 1 {

@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"reflect"
@@ -94,6 +96,7 @@ type invokeFunc func(ctx context.Context, payload []byte) (io.Reader, error)
 // runtimeAPI is a client of the Runtime API and of the Extensions API at
 // one address.
 type runtimeAPI struct {
+	addr        string
 	invocations string // http://host/2018-06-01/runtime/invocation/
 	extensions  string // http://host/2020-01-01/extension/
 	userAgent   string
@@ -112,6 +115,7 @@ func newRuntimeAPI(addr string) *runtimeAPI {
 	tr.Protocols = new(http.Protocols)
 	tr.Protocols.SetHTTP1(true)
 	return &runtimeAPI{
+		addr:        addr,
 		invocations: "http://" + addr + runtimeAPIPrefix,
 		extensions:  "http://" + addr + extensionAPIPrefix,
 		userAgent:   "faasport (" + runtime.Version() + ")",
@@ -237,15 +241,47 @@ func (a *runtimeAPI) registerExtension(ctx context.Context) (string, error) {
 	return resp.Header.Get(headerExtensionID), nil
 }
 
+// dialExtension dials the connection for the extension's long poll ahead
+// of time, while the registration is under way: the poll then costs the
+// first invocation a single write.
+func (a *runtimeAPI) dialExtension(ctx context.Context) <-chan net.Conn {
+	ch := make(chan net.Conn, 1)
+	go func() {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", a.addr)
+		if err != nil {
+			c = nil
+		}
+		ch <- c
+	}()
+	return ch
+}
+
 // extensionIdle tells Lambda the extension id is initialised by asking for
-// its next event; having registered for none, it waits until ctx ends.
-func (a *runtimeAPI) extensionIdle(ctx context.Context, id string) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.extensions+"event/next", nil)
+// its next event, on conn (nil: dial one now); having registered for none,
+// it waits until ctx ends. Lambda sends the first invocation only once the
+// extension asks. It is a single request, written and read on the
+// connection directly.
+func (a *runtimeAPI) extensionIdle(ctx context.Context, conn net.Conn, id string) {
+	if conn == nil {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", a.addr)
+		if err != nil {
+			return
+		}
+		conn = c
+	}
+	defer conn.Close()
+	defer context.AfterFunc(ctx, func() { conn.Close() })()
+	req, err := http.NewRequest(http.MethodGet, a.extensions+"event/next", nil)
 	if err != nil {
 		return
 	}
 	req.Header.Set(headerExtensionID, id)
-	if resp, err := a.client.Do(req); err == nil {
+	if err := req.Write(conn); err != nil {
+		return
+	}
+	if resp, err := http.ReadResponse(bufio.NewReader(conn), req); err == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}

@@ -296,3 +296,40 @@ func TestErrorTypeHeaderOnlyWhenValid(t *testing.T) {
 	assert.Equal(t, "application/json", got.Get("Content-Type"))
 	assert.NotEmpty(t, got.Get(headerXRayErrorCause))
 }
+
+func TestExtensionIdleWaitsUntilCtxEnds(t *testing.T) {
+	asked := make(chan string, 2)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked <- r.Method + " " + r.URL.Path + " " + r.Header.Get(headerExtensionID)
+		<-r.Context().Done()
+	}))
+	defer api.Close()
+	a := newRuntimeAPI(strings.TrimPrefix(api.URL, "http://"))
+	for _, predialed := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var conn net.Conn
+		if predialed {
+			conn = <-a.dialExtension(ctx)
+			require.NotNil(t, conn)
+		}
+		done := make(chan struct{})
+		go func() { a.extensionIdle(ctx, conn, "ext-1"); close(done) }()
+		select {
+		case got := <-asked:
+			assert.Equal(t, "GET /2020-01-01/extension/event/next ext-1", got, "predialed=%v", predialed)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the extension did not ask for its next event (predialed=%v)", predialed)
+		}
+		select {
+		case <-done:
+			t.Fatal("the extension's poll ended before ctx")
+		case <-time.After(20 * time.Millisecond):
+		}
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the extension's poll did not end with ctx")
+		}
+	}
+}
