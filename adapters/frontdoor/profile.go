@@ -86,6 +86,7 @@ type Codec interface {
 	// d.Events when a retryable failure stopped the batch. For a Delivery
 	// with HTTP set, outs has one Outcome whose HTTP holds the handler's
 	// response. A returned error, before anything was written, answers 500.
+	// [WriteBody] writes a whole answer at the least cost.
 	Encode(w http.ResponseWriter, r *http.Request, d *Delivery, outs []Outcome) error
 }
 
