@@ -95,7 +95,20 @@ func run(n int, tags string) error {
 	fmt.Printf("%-26s %12.3f %12.3f %14.3f   (goals: size <= 1.3, start <= 1.15; n=%d, tags=%q)\n", "ratio",
 		float64(fp.size)/float64(bare.size), float64(fp.stripped)/float64(bare.stripped),
 		float64(median(fp.starts))/float64(median(bare.starts)), n, tags)
+	fmt.Printf("%-26s %12s %12s %14.3f   (median of each pair's ratio: steadier when the load drifts)\n", "start ratio, paired", "", "",
+		pairedRatio(bare.starts, fp.starts))
 	return nil
+}
+
+// pairedRatio is the median of b[i]/a[i]: runs i of both functions ran one
+// after the other, under much the same load.
+func pairedRatio(a, b []time.Duration) float64 {
+	r := make([]float64, len(a))
+	for i := range a {
+		r[i] = float64(b[i]) / float64(a[i])
+	}
+	slices.Sort(r)
+	return r[len(r)/2]
 }
 
 // build compiles pkg from the repository's root module (whatever go.work
