@@ -1,6 +1,7 @@
 // Command orders reserves stock for each order message exactly once, on any
 // platform: an SQS queue on AWS Lambda, a Pub/Sub topic on Cloud Functions,
-// or CloudEvents over HTTP in a container.
+// a Service Bus queue on Azure Functions, or CloudEvents over HTTP in a
+// container.
 //
 // Queues deliver at least once, and producers retry sends, so the same order
 // can arrive several times. The idempotency middleware keys each delivery by

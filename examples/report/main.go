@@ -1,6 +1,7 @@
 // Command report sends a daily sales report on a schedule, on any platform:
 // an EventBridge schedule on AWS Lambda, a Cloud Scheduler job on Cloud
-// Functions or Cloud Run, or any CloudEvent over HTTP in a container.
+// Functions or Cloud Run, a timer trigger on Azure Functions, or any
+// CloudEvent over HTTP in a container.
 //
 // On each tick it reads the day's sales from state ("sales/<YYYY-MM-DD>",
 // per SKU), aggregates them (orders, quantity, revenue, top SKU), and emits

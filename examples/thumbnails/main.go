@@ -1,6 +1,7 @@
 // Command thumbnails makes thumbnails of every image uploaded to a bucket,
 // on any platform: S3 notifications on AWS Lambda, Cloud Storage events on
-// Cloud Functions or Cloud Run, CloudEvents over HTTP in a container.
+// Cloud Functions or Cloud Run, a blob trigger on Azure Functions,
+// CloudEvents over HTTP in a container.
 //
 // Each new object is read, decoded (PNG, JPEG, GIF) and scaled to 128 and
 // 512 pixels wide with golang.org/x/image/draw; the thumbnails are written
