@@ -1,7 +1,8 @@
 // Command api is an HTTP API on the standard library's ServeMux, with
 // method patterns ("GET /items/{id}") and an idempotent POST, served
 // unchanged behind API Gateway (REST or HTTP API), an ALB or a Function URL
-// on AWS Lambda, on Cloud Run or Cloud Functions, and in any container.
+// on AWS Lambda, on Cloud Run or Cloud Functions, as an HTTP function on
+// Azure Functions, and in any container.
 //
 //	GET    /items         list
 //	POST   /items         create; send an Idempotency-Key to make retries safe

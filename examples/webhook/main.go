@@ -1,6 +1,6 @@
 // Command webhook receives signed webhooks (Stripe-style) over HTTP, on any
 // platform: API Gateway or a Function URL on AWS Lambda, Cloud Functions or
-// Cloud Run, or any container.
+// Cloud Run, an HTTP function on Azure Functions, or any container.
 //
 // Each POST /webhook is checked before anything else: the
 // Webhook-Signature header "t=<unix seconds>,v1=<hex>" must hold an
