@@ -266,6 +266,8 @@ func TestLifecycle(t *testing.T) {
 
 	l := function.NewLifecycle(function.Chain(a, passthrough), nil, b)
 	ctx := context.Background()
+	assert.True(t, l.HasStop())
+	assert.False(t, function.NewLifecycle(function.Chain(noop, passthrough), nil).HasStop(), "no handler has a Stop hook")
 
 	err := l.Start(ctx)
 	require.Error(t, err, "b fails its first start")

@@ -92,6 +92,10 @@ func unwrapOnce(t any) any {
 	return nil
 }
 
+// HasStop reports whether any handler has a Stop hook, so an adapter can
+// skip asking the platform for a shutdown signal nothing would act on.
+func (l *Lifecycle) HasStop() bool { return len(l.stoppers) > 0 }
+
 // Start runs every Start hook once. After a failure it returns the error and
 // tries the failed hook (and those after it) again on the next call; concurrent callers wait for the one running.
 func (l *Lifecycle) Start(ctx context.Context) error {

@@ -222,9 +222,14 @@ const stopGrace = 450 * time.Millisecond
 // The runtime loop is the adapter's own and speaks the protocol
 // aws-lambda-go does: invocations carry a deadline, the
 // lambdacontext.LambdaContext and the X-Ray trace header; errors reach
-// Lambda with the [Error] type as their errorType. It registers an
-// extension so that Lambda sends SIGTERM before it stops the process, and
-// runs AWS_LAMBDA_MAX_CONCURRENCY invocations at once where Lambda sets it.
+// Lambda with the [Error] type as their errorType. It runs
+// AWS_LAMBDA_MAX_CONCURRENCY invocations at once where Lambda sets it.
+//
+// Lambda sends SIGTERM before it stops the process only to a function that
+// registered an extension. Start registers one (a round trip at cold start)
+// when the handlers have a Stop hook ([function.Stopper]) to run then, and
+// otherwise does not, like aws-lambda-go by default: put shutdown work in a
+// Stop hook, not after Start returns.
 //
 // Where aws-lambda-go exits the process, Start returns instead, after the
 // Stop hooks: with an error wrapping [ErrRuntimeAPI] when the Runtime API
@@ -243,15 +248,17 @@ func Start(ctx context.Context, opts ...Option) error {
 	if addr == "" {
 		return ErrNotOnLambda
 	}
-	return serveRuntime(ctx, addr, o.getenv, func() (*Handler, invokeFunc) {
+	sigterm := function.NewLifecycle(o.events, o.http).HasStop()
+	return serveRuntime(ctx, addr, o.getenv, sigterm, func() (*Handler, invokeFunc) {
 		h := New(opts...)
 		return h, h.runtimeInvoke()
 	})
 }
 
 // serveRuntime is Start's work once its arguments are checked: it serves
-// the Runtime API at addr with the handler build returns.
-func serveRuntime(ctx context.Context, addr string, getenv func(string) string, build func() (*Handler, invokeFunc)) error {
+// the Runtime API at addr with the handler build returns, registering the
+// extension that makes Lambda send SIGTERM when sigterm is set.
+func serveRuntime(ctx context.Context, addr string, getenv func(string) string, sigterm bool, build func() (*Handler, invokeFunc)) error {
 	api := newRuntimeAPI(addr)
 	// polls ends the long polls (the runtime's and the extension's) when
 	// Start returns; invocations in flight keep ctx's values but not its
@@ -274,13 +281,21 @@ func serveRuntime(ctx context.Context, addr string, getenv func(string) string, 
 	}
 	registered := make(chan error, 1)
 	go func() {
+		first := polls
+		if !sigterm {
+			registered <- nil
+			for range n - 1 {
+				go run(polls)
+			}
+			run(first)
+			return
+		}
 		// Lambda closes extension registration once the runtime first
 		// polls: register, then poll on the same goroutine and connection,
 		// while the handler is built.
 		extConn := api.dialExtension(polls)
 		id, err := api.registerExtension(polls)
 		registered <- err
-		first := polls
 		if err != nil {
 			go func() {
 				if c := <-extConn; c != nil {
@@ -308,13 +323,13 @@ func serveRuntime(ctx context.Context, addr string, getenv func(string) string, 
 	}
 	// Lambda sends SIGTERM only at shutdown: listening for it can wait
 	// until the first poll is under way.
-	sigterm := make(chan os.Signal, 1)
-	signal.Notify(sigterm, syscall.SIGTERM)
-	defer signal.Stop(sigterm)
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	defer signal.Stop(term)
 	var err error
 	select {
 	case <-ctx.Done():
-	case <-sigterm:
+	case <-term:
 	case err = <-failed:
 	}
 	cancel()

@@ -588,7 +588,7 @@ func TestRuntimeMatchesAWSLambdaGo(t *testing.T) {
 		}
 		awsSeen, awsLog, awsEnd := runSide(t, awsSide("synthetic"), cases, true)
 		oursSeen, oursLog, oursEnd := runSide(t, oursSide(func(ctx context.Context, getenv func(string) string) error {
-			return serveRuntime(ctx, getenv("AWS_LAMBDA_RUNTIME_API"), getenv, func() (*Handler, invokeFunc) {
+			return serveRuntime(ctx, getenv("AWS_LAMBDA_RUNTIME_API"), getenv, true, func() (*Handler, invokeFunc) {
 				return New(Events(nopHandler()), WithLogger(slog.New(slog.DiscardHandler))), syntheticInvoke
 			})
 		}), cases, true)
@@ -649,7 +649,13 @@ func TestRuntimeMatchesAWSLambdaGo(t *testing.T) {
 		}), cases, false)
 		assert.Equal(t, awsSeen, oursSeen, "lambdatest saw the same answers")
 		compareSides(t, answers(t, "aws-lambda-go", awsLog, ""), answers(t, "faasport", oursLog, ""))
-		assert.Equal(t, extensionCalls(awsLog), extensionCalls(oursLog))
+		// Without a Stop hook there is nothing to do at SIGTERM: ours does
+		// not register for it; with one it registers as aws-lambda-go does.
+		assert.Empty(t, extensionCalls(oursLog), "no Stop hook, no extension")
+		_, stopperLog, _ := runSide(t, oursSide(func(ctx context.Context, getenv func(string) string) error {
+			return Start(ctx, Events(&stopCounter{}), WithGetenv(getenv))
+		}), cases[:1], false)
+		assert.Equal(t, extensionCalls(awsLog), extensionCalls(stopperLog), "a Stop hook registers the SIGTERM extension")
 		assert.Contains(t, oursSeen[2].Payload, "one\ntwo\n")
 		assert.Contains(t, oursSeen[3].Error, errPanicMidStream.Error())
 	})

@@ -179,7 +179,7 @@ func TestMaxConcurrencyRunsParallelPolls(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serveRuntime(ctx, env["AWS_LAMBDA_RUNTIME_API"], func(k string) string { return env[k] }, func() (*Handler, invokeFunc) {
+		done <- serveRuntime(ctx, env["AWS_LAMBDA_RUNTIME_API"], func(k string) string { return env[k] }, true, func() (*Handler, invokeFunc) {
 			return New(Events(nopHandler())), invoke
 		})
 	}()
@@ -244,7 +244,7 @@ func TestPanicIsLoggedAndEndsStart(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	done := make(chan error, 1)
 	go func() {
-		done <- serveRuntime(context.Background(), env["AWS_LAMBDA_RUNTIME_API"], func(k string) string { return env[k] }, func() (*Handler, invokeFunc) {
+		done <- serveRuntime(context.Background(), env["AWS_LAMBDA_RUNTIME_API"], func(k string) string { return env[k] }, true, func() (*Handler, invokeFunc) {
 			return New(Events(nopHandler()), WithLogger(log), WithFunctionName("fn")), func(context.Context, []byte) (io.Reader, error) {
 				panicInHandler()
 				return nil, nil
