@@ -19,7 +19,8 @@
 //
 // The HTTP adapters are thin profiles over one front door
 // (adapters/frontdoor) and link neither the Functions Framework nor the
-// CloudEvents SDK's HTTP client. The Lambda adapter links aws-lambda-go; a
+// CloudEvents SDK's HTTP client. The Lambda adapter runs its own Runtime
+// API loop and links only aws-lambda-go's event types and lambdacontext; a
 // container-only binary can leave it out with the tag faasport_nolambda,
 // and Start then fails with a clear error if it finds itself on Lambda.
 // (The former faasport_nogcf tag is no longer needed and has no effect.)

@@ -57,9 +57,9 @@
 //   - Reuse clients across invocations: keep them in the [Lazy] (or your
 //     handler's struct), never create them per invocation.
 //   - Build with -ldflags="-s -w" (smaller binary) and -trimpath, with
-//     CGO_ENABLED=0 for a static binary, and for Lambda's provided.al2023
-//     runtime with the lambda.norpc build tag, which drops the legacy net/rpc
-//     code path. GOARCH=arm64 is usually cheaper and as fast.
+//     CGO_ENABLED=0 for a static binary. (faasport's Lambda adapter has its
+//     own runtime loop, so the lambda.norpc tag is not needed.)
+//     GOARCH=arm64 is usually cheaper and as fast.
 //   - Give the function more memory where the platform ties CPU to memory
 //     (Lambda does): initialization runs faster with more CPU.
 //   - See what runs before main with GODEBUG=inittrace=1, which prints each

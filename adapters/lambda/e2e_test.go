@@ -46,7 +46,7 @@ func buildEcho(t *testing.T) string {
 	require.NoError(t, err)
 	root := filepath.Dir(strings.TrimSpace(string(gomod)))
 	bin := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./examples/echo")
+	cmd := exec.Command("go", "build", "-o", bin, "./examples/echo")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "go build ./examples/echo: %s", out)
