@@ -96,20 +96,30 @@ func readV2(ctx context.Context, k kind, native any, f v2Fields) (httpRequest, e
 	return httpRequest{req: req, native: native}, nil
 }
 
-// readHTTP decodes an HTTP invocation into a *http.Request.
+// readHTTP decodes an HTTP invocation into a *http.Request. HTTP API and
+// Function URL requests, the common ones, go through jsonDecoder first;
+// what it does not take on goes to json.Unmarshal, which has the last word.
 func readHTTP(ctx context.Context, k kind, payload []byte) (httpRequest, error) {
 	switch k {
 	case kindAPIGatewayV2:
 		r := new(events.APIGatewayV2HTTPRequest)
-		if err := json.Unmarshal(payload, r); err != nil {
-			return httpRequest{}, invalid(k, err)
+		d := jsonDecoder{strs: strArena{room: len(payload)}}
+		if !d.v2Request(payload, r) {
+			*r = events.APIGatewayV2HTTPRequest{}
+			if err := json.Unmarshal(payload, r); err != nil {
+				return httpRequest{}, invalid(k, err)
+			}
 		}
 		h := r.RequestContext.HTTP
 		return readV2(ctx, k, r, v2Fields{h.Method, r.RawPath, r.RawQueryString, r.Body, r.IsBase64Encoded, r.Headers, r.Cookies, h.SourceIP})
 	case kindFunctionURL:
 		r := new(events.LambdaFunctionURLRequest)
-		if err := json.Unmarshal(payload, r); err != nil {
-			return httpRequest{}, invalid(k, err)
+		d := jsonDecoder{strs: strArena{room: len(payload)}}
+		if !d.urlRequest(payload, r) {
+			*r = events.LambdaFunctionURLRequest{}
+			if err := json.Unmarshal(payload, r); err != nil {
+				return httpRequest{}, invalid(k, err)
+			}
 		}
 		h := r.RequestContext.HTTP
 		return readV2(ctx, k, r, v2Fields{h.Method, r.RawPath, r.RawQueryString, r.Body, r.IsBase64Encoded, r.Headers, r.Cookies, h.SourceIP})
