@@ -348,15 +348,38 @@ func HostEncoded(s string) json.RawMessage {
 	return outer
 }
 
-// HTTP serves r through function's HTTP trigger as the host does: forwarded
-// as it is to the handler when host.json sets enableForwardingHttpRequest
-// and the function is HTTP-only, else posted in the Data/Metadata form with
-// the answer read back from the http output binding. The response is what
-// the host would send the caller.
+// HTTP serves r through function's HTTP trigger as the host does. The
+// host routes a request to the function only when r.URL.Path matches its
+// route under host.json's extensions.http.routePrefix ("api" unless set):
+// "/<prefix>/<route>", the route defaulting to the function's name, with
+// {name} parameters and a {*rest} catch-all. It also checks r.Method
+// against the trigger's "methods", when it lists any. A request the route
+// or methods refuse, or one to a disabled function, gets the host's 404
+// with an empty body, and the handler is not invoked. A method the route
+// does not take is answered 404 too, not 405: the host's router makes the
+// methods part of the route, so the route does not match (as the real host
+// answers; see azure-functions-host issue 10098).
+//
+// A routed request is forwarded as it is to the handler (its path with the
+// prefix) when host.json sets enableForwardingHttpRequest and the function
+// is HTTP-only, else posted in the Data/Metadata form, with the route's
+// parameters in Params, and the answer read back from the http output
+// binding. The response is what the host would send the caller.
 func (h *Host) HTTP(ctx context.Context, function string, r *http.Request) (*http.Response, error) {
 	fn := h.App.Functions[function]
 	if fn == nil {
 		return nil, fmt.Errorf("%w: %q (have %v)", ErrNoFunction, function, h.App.Names())
+	}
+	t, ok := fn.Trigger()
+	if !ok || !strings.EqualFold(t.Type, azure.KindHTTP) {
+		return nil, fmt.Errorf("azuretest: function %q has no %s binding, so the host routes no request to it; send its trigger's invocations with Trigger or Send", function, azure.KindHTTP)
+	}
+	params, routed := matchRoute(h.App.Host.RoutePrefix(), t.Prop("route"), function, r.URL.Path)
+	if !routed || !methodAllowed(t, r.Method) || fn.Disabled {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		return notFound(r), nil
 	}
 	var body []byte
 	if r.Body != nil {
@@ -377,8 +400,6 @@ func (h *Host) HTTP(ctx context.Context, function string, r *http.Request) (*htt
 		headers(fr, id)
 		return h.client.Do(fr)
 	}
-	t, _ := fn.Trigger()
-	params := routeParams(h.App.Host.RoutePrefix(), t.Prop("route"), function, r.URL.Path)
 	req, err := requestJSON(r, body, params)
 	if err != nil {
 		return nil, err
@@ -388,7 +409,7 @@ func (h *Host) HTTP(ctx context.Context, function string, r *http.Request) (*htt
 		return nil, err
 	}
 	if res.Failed() {
-		return &http.Response{StatusCode: http.StatusInternalServerError, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(nil))}, nil
+		return emptyResponse(r, http.StatusInternalServerError), nil
 	}
 	out := "res"
 	for _, b := range fn.Outputs() {
@@ -448,38 +469,4 @@ func requestJSON(r *http.Request, body []byte, params map[string]string) (json.R
 		}
 	}
 	return json.Marshal(m)
-}
-
-// routeParams matches path against an HTTP trigger's route template
-// ("orders/{id}", "files/{*rest}", "hello/{who?}", "items/{n:int}") under
-// the app's route prefix, as the host fills Params. The default route is
-// the function's name.
-func routeParams(prefix, route, function, path string) map[string]string {
-	params := map[string]string{}
-	if route == "" {
-		route = function
-	}
-	path = strings.Trim(path, "/")
-	if prefix != "" {
-		path = strings.TrimPrefix(strings.TrimPrefix(path, prefix), "/")
-	}
-	segs := strings.Split(path, "/")
-	for i, tmpl := range strings.Split(strings.Trim(route, "/"), "/") {
-		if !strings.HasPrefix(tmpl, "{") || !strings.HasSuffix(tmpl, "}") {
-			continue
-		}
-		name := strings.Trim(tmpl, "{}")
-		name, _, _ = strings.Cut(name, ":")
-		name = strings.TrimSuffix(name, "?")
-		if rest, ok := strings.CutPrefix(name, "*"); ok {
-			if i < len(segs) {
-				params[rest] = strings.Join(segs[i:], "/")
-			}
-			break
-		}
-		if i < len(segs) {
-			params[name] = segs[i]
-		}
-	}
-	return params
 }

@@ -144,10 +144,24 @@ func TimerTick(at time.Time) Invocation {
 }
 
 // WriteApp writes a function app to dir: a custom handler host.json
-// (forwarding HTTP requests) and a function.json for each invocation's
-// function.
+// (forwarding HTTP requests; HTTP routes under the default prefix, /api)
+// and a function.json for each invocation's function.
 func WriteApp(dir string, invs ...Invocation) error {
-	host := `{"version":"2.0","customHandler":{"description":{"defaultExecutablePath":"handler"},"enableForwardingHttpRequest":true}}`
+	return writeApp(dir, `{"version":"2.0","customHandler":{"description":{"defaultExecutablePath":"handler"},"enableForwardingHttpRequest":true}}`, invs)
+}
+
+// WriteAppWithPrefix is [WriteApp] with host.json's
+// extensions.http.routePrefix set to prefix: "" puts HTTP routes at the
+// root, so paths are the same as on other platforms.
+func WriteAppWithPrefix(dir, prefix string, invs ...Invocation) error {
+	p, err := json.Marshal(prefix)
+	if err != nil {
+		return err
+	}
+	return writeApp(dir, `{"version":"2.0","customHandler":{"description":{"defaultExecutablePath":"handler"},"enableForwardingHttpRequest":true},"extensions":{"http":{"routePrefix":`+string(p)+`}}}`, invs)
+}
+
+func writeApp(dir, host string, invs []Invocation) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -20,7 +20,9 @@ import (
 // of testing/azuretest over loopback. The function app it serves is
 // written when it starts: at its first invocation, so that the app has the
 // function that invocation is for (a timer named by its schedule, a Cosmos
-// DB trigger by its container) as well as fntest's fixed ones. An
+// DB trigger by its container) as well as fntest's fixed ones. Its
+// host.json sets an empty route prefix, so the HTTP function's route
+// ({*path}) takes the same paths as on the other platforms. An
 // invocation of a function the app lacks still reaches the adapter, which
 // then recognises its trigger by its shape.
 type azureTarget struct {
@@ -66,7 +68,7 @@ func (a *azureTarget) started(first *azuretest.Invocation) (*azuretest.Host, err
 	if first != nil {
 		extra = append(extra, *first)
 	}
-	if err := azuretest.WriteApp(dir, azureApp(extra...)...); err != nil {
+	if err := azuretest.WriteAppWithPrefix(dir, "", azureApp(extra...)...); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("fntest: write the Azure function app: %w", err)
 	}
