@@ -18,6 +18,10 @@ import (
 // given.
 var ErrNoHandler = errors.New("nothing to serve; pass Events(h), HTTP(h) or both")
 
+// ErrBadOption is returned by [New] for an option it cannot honour as
+// documented, such as a [WithPermanentStatus] that is not 0, 200 or a 4xx.
+var ErrBadOption = errors.New("option cannot be honoured")
+
 // Door serves a function's handlers over HTTP under one platform's
 // [Profile]. It is an http.Handler, so it can be mounted in any server; its
 // [Door.ListenAndServe] and [Door.Serve] add the connection limits and the
@@ -52,6 +56,10 @@ func New(p Profile, opts ...Option) (*Door, error) {
 	}
 	if s.Events == nil && s.HTTP == nil {
 		return nil, fmt.Errorf("%s: %w", p.Name, ErrNoHandler)
+	}
+	if ps := s.PermanentStatus; ps != 0 && ps != http.StatusOK && (ps < 400 || ps > 499) {
+		return nil, fmt.Errorf("%s: WithPermanentStatus(%d): %w: a permanent failure must answer a 4xx status such as 422, "+
+			"or 0 for the default 200; push senders redeliver a 5xx, and net/http cannot send a status outside 100-999", p.Name, ps, ErrBadOption)
 	}
 	if s.Getenv == nil {
 		s.Getenv = os.Getenv

@@ -401,3 +401,19 @@ func (envelopeCodec) Encode(w http.ResponseWriter, _ *http.Request, d *frontdoor
 	w.Header().Set("Content-Type", "application/json")
 	return json.NewEncoder(w).Encode(out)
 }
+
+// TestBadPermanentStatus checks that New refuses a permanent status it
+// could not send, or that would make push senders redeliver for ever, and
+// takes the ones it documents.
+func TestBadPermanentStatus(t *testing.T) {
+	h := function.HandlerFunc(func(context.Context, event.Event) (*event.Event, error) { return nil, nil })
+	for _, status := range []int{-1, 1, 99, 204, 302, 500, 503, 1000} {
+		_, err := frontdoor.New(testProfile(), frontdoor.Events(h), frontdoor.WithPermanentStatus(status))
+		require.ErrorIs(t, err, frontdoor.ErrBadOption, status)
+		assert.ErrorContains(t, err, "4xx", status)
+	}
+	for _, status := range []int{0, 200, 400, 422, 499} {
+		_, err := frontdoor.New(testProfile(), frontdoor.Events(h), frontdoor.WithPermanentStatus(status))
+		assert.NoError(t, err, status)
+	}
+}

@@ -154,7 +154,8 @@ func WithShutdownTimeout(d time.Duration) Option { return func(s *Settings) { s.
 // callers that read the status: push systems (Pub/Sub, Eventarc, Knative,
 // SNS) redeliver anything but 2xx, so a poison event would loop for ever. An
 // error with its own 4xx status (function.WithStatus, function.DecodeError)
-// answers that status. status 0 restores the default.
+// answers that status. status 0 restores the default; [New] refuses any
+// other status but 200 with [ErrBadOption].
 func WithPermanentStatus(status int) Option { return func(s *Settings) { s.PermanentStatus = status } }
 
 // WithFormats sets the request formats recognised, replacing the

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/adapters/frontdoor"
 	"github.com/faasport/faasport/adapters/gcf"
 	"github.com/faasport/faasport/function"
 )
@@ -404,4 +405,9 @@ func TestReplyModes(t *testing.T) {
 	assert.Equal(t, "3", resp.Header().Get("Ce-Id"))
 	assert.Empty(t, resp.Header().Get("Content-Type"))
 	assert.Equal(t, "hi", resp.Body.String())
+}
+
+func TestBadPermanentStatus(t *testing.T) {
+	_, err := gcf.New(gcf.Events(&recorder{}), gcf.WithPermanentStatus(500))
+	assert.ErrorIs(t, err, frontdoor.ErrBadOption, "a 5xx makes Pub/Sub and Eventarc redeliver a poison event for ever")
 }

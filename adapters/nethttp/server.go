@@ -3,7 +3,6 @@ package nethttp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -52,9 +51,6 @@ type Server struct {
 // mount the Server yourself.
 func New(opts ...Option) *Server {
 	d, err := frontdoor.New(Profile(), opts...)
-	if err == nil {
-		err = checkSettings(d.Settings())
-	}
 	s := &Server{door: d, err: err}
 	if err != nil {
 		s.log = logger(opts)
@@ -64,16 +60,6 @@ func New(opts ...Option) *Server {
 
 // Err returns why the Server cannot serve, or nil if it can.
 func (s *Server) Err() error { return s.err }
-
-// checkSettings rejects settings the front door accepts but cannot serve
-// as documented.
-func checkSettings(st frontdoor.Settings) error {
-	if p := st.PermanentStatus; p != 0 && p != http.StatusOK && (p < 400 || p > 499) {
-		return fmt.Errorf("nethttp: WithPermanentStatus(%d): a permanent failure must answer a 4xx status such as 422, "+
-			"or 0 for the default 200; push senders redeliver a 5xx, and net/http cannot send a status outside 100-999", p)
-	}
-	return nil
-}
 
 // logger returns the logger opts set, else slog.Default().
 func logger(opts []Option) *slog.Logger {
