@@ -5,7 +5,10 @@
 // for its readiness probe to be answered, and sends each trigger's
 // invocations over real loopback HTTP with the host's headers, in the
 // host's Data/Metadata protocol or, for HTTP-only functions of an app with
-// enableForwardingHttpRequest, as the forwarded request itself.
+// enableForwardingHttpRequest, as the forwarded request itself. As on
+// Azure, an HTTP request reaches a function only through its route under
+// host.json's route prefix ("api" unless set) and with one of its methods;
+// any other gets the host's 404 ([Host.HTTP]).
 //
 //	h := azuretest.Start(t, "testdata/app", azure.Events(handler))
 //	res, err := h.Trigger(ctx, "orders", `{"id":"o-1"}`, map[string]any{"MessageId": "m-1", "DeliveryCount": 1})

@@ -58,6 +58,23 @@ func TestMatchRoute(t *testing.T) {
 	}
 }
 
+func FuzzMatchRoute(f *testing.F) {
+	f.Add("api", "orders/{id:int}/{tag?}", "/api/orders/1/x")
+	f.Add("", "{*path}", "/")
+	f.Add("v1", "files/{**rest=a}", "//v1//files")
+	f.Add("api", "{a}{b}/x.{ext}", "/api/q/x.json")
+	f.Fuzz(func(t *testing.T, prefix, route, path string) {
+		params, ok := matchRoute(prefix, route, "F", path)
+		if !ok {
+			assert.Nil(t, params)
+			return
+		}
+		for k := range params {
+			assert.Contains(t, prefix+"/"+route, k, "a parameter the template names")
+		}
+	})
+}
+
 // routedApp writes an app whose HTTP functions are Default (default route,
 // any method), Items (route items/{id:int}, GET and POST) and Files
 // (files/{*rest}, GET), all HTTP-only; prefix nil leaves host.json's
