@@ -47,27 +47,92 @@ func awsReader(typ string) func(*Message, event.Event) error {
 	return nil
 }
 
-type sqsRecord struct {
-	MessageID  string `json:"messageId"`
-	Body       string `json:"body"`
-	Attributes struct {
-		ApproximateReceiveCount string `json:"ApproximateReceiveCount"`
-		SentTimestamp           string `json:"SentTimestamp"`
-		MessageGroupID          string `json:"MessageGroupId"`
-		AWSTraceHeader          string `json:"AWSTraceHeader"`
-	} `json:"attributes"`
-	MessageAttributes map[string]struct {
-		StringValue *string `json:"stringValue"`
-		BinaryValue []byte  `json:"binaryValue"`
-	} `json:"messageAttributes"`
-	EventSourceARN string `json:"eventSourceARN"`
+// SQSRecord is an SQS record as Lambda delivers it, decoded by an adapter:
+// the fields a Message is made from. An adapter that has decoded a record
+// hands it over with [Carrier.PresetSQS], so the record's JSON is not
+// decoded a second time.
+type SQSRecord struct {
+	// MessageID, Body and EventSourceARN are the record's messageId, body
+	// and eventSourceARN.
+	MessageID, Body, EventSourceARN string
+	// Attributes are the record's system attributes (its "attributes"
+	// object: ApproximateReceiveCount, SentTimestamp, MessageGroupId,
+	// AWSTraceHeader, ...) by name.
+	Attributes map[string]string
+	// MessageAttributes are the record's message attributes by name.
+	MessageAttributes map[string]SQSAttribute
 }
 
+// SQSAttribute is the value of an SQS message attribute: a string, or
+// bytes (base64-decoded). The Message keeps bytes that are UTF-8 as they
+// are, others base64-encoded.
+type SQSAttribute struct {
+	StringValue *string `json:"stringValue"`
+	BinaryValue []byte  `json:"binaryValue"`
+}
+
+// An SQSSource gives the SQS record an adapter built an event from, when
+// the event's Message is first needed: see [Carrier.PresetSQS].
+type SQSSource interface {
+	// SQSRecord fills r, which is zero, with the record's fields.
+	SQSRecord(r *SQSRecord)
+}
+
+// sqsJSON is an SQS record's JSON, as readSQS decodes it.
+type sqsJSON struct {
+	MessageID         string                  `json:"messageId"`
+	Body              string                  `json:"body"`
+	Attributes        sqsSystem               `json:"attributes"`
+	MessageAttributes map[string]SQSAttribute `json:"messageAttributes"`
+	EventSourceARN    string                  `json:"eventSourceARN"`
+}
+
+// sqsSystem holds the system attributes a Message is made from.
+type sqsSystem struct {
+	ApproximateReceiveCount string `json:"ApproximateReceiveCount"`
+	SentTimestamp           string `json:"SentTimestamp"`
+	MessageGroupID          string `json:"MessageGroupId"`
+	AWSTraceHeader          string `json:"AWSTraceHeader"`
+}
+
+// sqsSystemNames are the names of sqsSystem's fields, in their order.
+var sqsSystemNames = [...]string{"ApproximateReceiveCount", "SentTimestamp", "MessageGroupId", "AWSTraceHeader"}
+
 func readSQS(m *Message, e event.Event) error {
-	var r sqsRecord
+	var r sqsJSON
 	if err := unmarshal(e.Data(), &r); err != nil {
 		return err
 	}
+	return r.fill(m)
+}
+
+// decoded returns r as readSQS would have decoded the record's JSON, and
+// whether it can tell: the system attributes are a map in r, a struct in
+// readSQS, which encoding/json fills differently when a name is given in
+// another case, or given twice with null last (a map keeps "", the struct
+// the earlier value). The adapter's decoder only turns null into "", so an
+// empty value is not told apart from such a null either.
+func (r *SQSRecord) decoded() (sqsJSON, bool) {
+	j := sqsJSON{MessageID: r.MessageID, Body: r.Body, MessageAttributes: r.MessageAttributes, EventSourceARN: r.EventSourceARN}
+	sys := [...]*string{&j.Attributes.ApproximateReceiveCount, &j.Attributes.SentTimestamp, &j.Attributes.MessageGroupID, &j.Attributes.AWSTraceHeader}
+	for k, v := range r.Attributes {
+		for i, name := range sqsSystemNames {
+			switch {
+			case k == name:
+				if v == "" {
+					return sqsJSON{}, false
+				}
+				*sys[i] = v
+			case strings.EqualFold(k, name):
+				return sqsJSON{}, false
+			}
+		}
+	}
+	return j, true
+}
+
+// fill makes m the record's message.
+func (r *sqsJSON) fill(m *Message) error {
 	if r.MessageID == "" {
 		return errors.New("the SQS record has no messageId")
 	}

@@ -17,7 +17,9 @@
 // handlers (function.Typed, function.Consume) decode [Message.Data] and put
 // the [Message] in the handler's context ([FromContext]); the trigger views
 // read their Message view from [Of]; middleware.Tracing continues the
-// producer's trace from [Message.Trace].
+// producer's trace from [Message.Trace]. An adapter that has decoded a
+// record already hands it over ([Carrier.PresetSQS]), so a typed handler's
+// Message is made from it rather than by decoding the record again.
 //
 // # Sources
 //

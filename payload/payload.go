@@ -308,8 +308,9 @@ func Attach(ctx context.Context, e event.Event, attempt func(context.Context) in
 // Message's metadata is read out of the event only when [FromContext]
 // first asks for it.
 //
-// Use a Carrier only after [Carrier.Bind] succeeded, as a context.Context
-// (through its pointer), and do not copy it.
+// Use a Carrier only after [Carrier.Bind] succeeded (or
+// [Carrier.PresetSQS], for an adapter), as a context.Context (through its
+// pointer), and do not copy it.
 type Carrier struct {
 	parent context.Context
 	// ec and data are the bound event's: its identity (see [Carrier.holds]),
@@ -318,6 +319,11 @@ type Carrier struct {
 	data    []byte
 	attempt func(context.Context) int // the platform's attempt, read from parent; may be nil
 	m       atomic.Pointer[Message]
+	// preset is set by PresetSQS: the Carrier is not bound, and carries
+	// no Message for FromContext, but gives the one a Carrier bound
+	// below it to the same event makes from sqs (and keeps it in m).
+	preset bool
+	sqs    SQSSource
 }
 
 type carrierKey struct{}
@@ -353,10 +359,14 @@ func (c *Carrier) Bind(parent context.Context, e event.Event, attempt func(conte
 		}
 		return data, ct, nil
 	}
+	var preset *Carrier
 	if p, ok := parent.Value(carrierKey{}).(*Carrier); ok && p.holds(ec, data) {
 		if m := p.m.Load(); m != nil {
 			c.m.Store(m)
 			return m.Data, m.ContentType, nil
+		}
+		if p.preset && p.sqs != nil && typ == awsSQS {
+			preset, read = p, p.readSQS
 		}
 	}
 	m := new(Message)
@@ -367,8 +377,41 @@ func (c *Carrier) Bind(parent context.Context, e event.Event, attempt func(conte
 	if m.Attempt == 0 && attempt != nil {
 		m.Attempt = attempt(parent)
 	}
+	if preset != nil && !preset.m.CompareAndSwap(nil, m) {
+		m = preset.m.Load() // another reader of the event made it first
+	}
 	c.m.Store(m)
 	return m.Data, m.ContentType, nil
+}
+
+// PresetSQS is for adapters: it makes c a copy of parent for e, an event
+// of type com.amazonaws.sqs.message the adapter built from an SQS record
+// it has decoded already. A Carrier bound below it to e (see
+// [Carrier.Bind], so in [Attach] and in function.Typed's handlers) then
+// makes e's Message, when first needed, from the record src gives instead
+// of decoding e's data again; the Message is the one [Of] returns for e.
+// c itself carries no Message for [FromContext]: only a Carrier bound to e
+// does, so a handler that is not typed sees what it saw without c. Like
+// Bind, c knows e by its context and data: an event that is not e (a
+// middleware changed it) is read from its data.
+//
+// Use c only as a context.Context (through its pointer), and do not copy
+// it.
+func (c *Carrier) PresetSQS(parent context.Context, e event.Event, src SQSSource) {
+	*c = Carrier{parent: parent, ec: e.Context, data: e.DataEncoded, preset: true, sqs: src}
+}
+
+// readSQS reads the envelope of the preset event from the record the
+// adapter gave, or from the event's data where that record cannot tell
+// what decoding the data gives.
+func (c *Carrier) readSQS(m *Message, e event.Event) error {
+	var r SQSRecord
+	c.sqs.SQSRecord(&r)
+	j, ok := r.decoded()
+	if !ok {
+		return readSQS(m, e)
+	}
+	return j.fill(m)
 }
 
 // holds reports whether c is bound to the event whose context and data are
@@ -405,6 +448,9 @@ func (c *Carrier) Err() error { return c.parent.Err() }
 func (c *Carrier) Value(key any) any {
 	switch key.(type) {
 	case ctxKey:
+		if c.preset {
+			return c.parent.Value(key)
+		}
 		return c.message()
 	case carrierKey:
 		return c
