@@ -24,6 +24,10 @@ type unit struct {
 	item    any    // the batchItemFailures identifier; nil where the source has none
 	group   string // records of one group run in order (ordered sources only)
 	err     error  // set when the record could not be turned into an event
+	// ctx, where set, is the record's context below its invocation's: it
+	// holds what the adapter decoded for the payload package (an SQS
+	// record's Message, made when a typed handler first needs it).
+	ctx context.Context
 }
 
 // replyMode says how an invocation's results become its response.
@@ -206,6 +210,9 @@ func (h *Handler) skip(ctx context.Context, base *function.Invocation, p *plan, 
 // unitContext fills inv, unit i's invocation, and returns ctx carrying it.
 func (h *Handler) unitContext(ctx context.Context, base *function.Invocation, p *plan, i int, inv *function.Invocation) context.Context {
 	u := &p.units[i]
+	if u.ctx != nil {
+		ctx = u.ctx
+	}
 	*inv = *base
 	inv.Native = u.native
 	inv.Attempt = u.attempt

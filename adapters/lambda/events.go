@@ -23,6 +23,7 @@ import (
 
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/internal/cejson"
+	"github.com/faasport/faasport/payload"
 )
 
 // The CloudEvent types of the sources whose type is fixed. The others are
@@ -98,24 +99,41 @@ func (b *builder) sourceRef(s string) types.URIRef {
 // event builds a CloudEvent with JSON data. It reports a missing required
 // attribute as an error naming the record's field it comes from.
 func (b *builder) event(id, source, typ, subject string, t time.Time, data []byte) (event.Event, error) {
+	if err := required(id, source); err != nil {
+		return event.Event{}, err
+	}
+	var ts *types.Timestamp
+	if !t.IsZero() {
+		ts = b.times.next()
+	}
+	return b.eventIn(b.contexts.next(), ts, id, source, typ, subject, t, data), nil
+}
+
+// required reports a missing required attribute as an error naming the
+// record's field it comes from.
+func required(id, source string) error {
 	switch {
 	case id == "":
-		return event.Event{}, errors.New("the record has no id")
+		return errors.New("the record has no id")
 	case source == "":
-		return event.Event{}, errors.New("the record names no source resource")
+		return errors.New("the record names no source resource")
 	}
-	ec := b.contexts.next()
+	return nil
+}
+
+// eventIn is event with its context and time in ec and ts (used only
+// when t is set).
+func (b *builder) eventIn(ec *event.EventContextV1, ts *types.Timestamp, id, source, typ, subject string, t time.Time, data []byte) event.Event {
 	*ec = event.EventContextV1{ID: id, Type: typ, Source: b.sourceRef(source), DataContentType: &jsonContentType}
 	if subject != "" {
 		sj := subject
 		ec.Subject = &sj
 	}
 	if !t.IsZero() {
-		ts := b.times.next()
 		ts.Time = t
 		ec.Time = ts
 	}
-	return event.Event{Context: ec, DataEncoded: data}, nil
+	return event.Event{Context: ec, DataEncoded: data}
 }
 
 // invocationID identifies a delivery that carries no id of its own: the
@@ -233,6 +251,7 @@ func (b *builder) sqs(s shape) (*plan, error) {
 		room += len(raw)
 	}
 	var m events.SQSMessage
+	evs := make([]sqsEvent, len(spans))
 	for i, raw := range spans {
 		b.sqsDec.strs.room = room // what the records left can need
 		room -= len(raw)
@@ -244,9 +263,36 @@ func (b *builder) sqs(s shape) (*plan, error) {
 				continue
 			}
 		}
-		b.sqsUnit(p, s, i, &m, raw)
+		b.sqsUnit(p, s, i, &m, raw, &evs[i])
 	}
 	return p, nil
+}
+
+// sqsEvent is what the event of an SQS record needs besides its unit; a
+// batch's are one allocation.
+type sqsEvent struct {
+	ec event.EventContextV1
+	ts types.Timestamp
+	// preset is the record's context: it gives payload the record the
+	// adapter decoded, so a typed handler's Message is made from it, not
+	// by decoding the record's JSON again.
+	preset payload.Carrier
+}
+
+// sqsSource is a unit of an SQS record as payload's source of it.
+type sqsSource unit
+
+// SQSRecord gives payload the unit's record.
+func (s *sqsSource) SQSRecord(r *payload.SQSRecord) {
+	m, _ := s.native.(events.SQSMessage)
+	r.MessageID, r.Body, r.EventSourceARN, r.Attributes = m.MessageId, m.Body, m.EventSourceARN, m.Attributes
+	if len(m.MessageAttributes) == 0 {
+		return
+	}
+	r.MessageAttributes = make(map[string]payload.SQSAttribute, len(m.MessageAttributes))
+	for k, a := range m.MessageAttributes {
+		r.MessageAttributes[k] = payload.SQSAttribute{StringValue: a.StringValue, BinaryValue: a.BinaryValue}
+	}
 }
 
 // sqsItem is an SQS record's batchItemFailures identifier: its message id
@@ -258,7 +304,7 @@ func sqsItem(u *unit) any {
 	return nil
 }
 
-func (b *builder) sqsUnit(p *plan, s shape, i int, m *events.SQSMessage, raw []byte) {
+func (b *builder) sqsUnit(p *plan, s shape, i int, m *events.SQSMessage, raw []byte, se *sqsEvent) {
 	u := &p.units[i]
 	u.native = *m
 	u.attempt, _ = strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
@@ -270,11 +316,13 @@ func (b *builder) sqsUnit(p *plan, s shape, i int, m *events.SQSMessage, raw []b
 		u.ev = ce
 		return
 	}
-	var err error
-	u.ev, err = b.event(m.MessageId, m.EventSourceARN, TypeSQSMessage, "", millis(m.Attributes["SentTimestamp"]), raw)
-	if err != nil {
+	if err := required(m.MessageId, m.EventSourceARN); err != nil {
 		u.err = recordError(s.kind, i, m.MessageId, err)
+		return
 	}
+	u.ev = b.eventIn(&se.ec, &se.ts, m.MessageId, m.EventSourceARN, TypeSQSMessage, "", millis(m.Attributes["SentTimestamp"]), raw)
+	se.preset.PresetSQS(b.ctx, u.ev, (*sqsSource)(u))
+	u.ctx = &se.preset
 }
 
 // structuredString is structured for a string field, skipping the copy
