@@ -13,20 +13,26 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// checkSQSDecoder fails t when the decoder takes raw but does not produce
-// what json.Unmarshal does, or takes what json.Unmarshal rejects. It
-// returns whether the decoder took raw.
-func checkSQSDecoder(t *testing.T, d *jsonDecoder, raw []byte) bool {
+// checkDecoder fails t when decode, one of jsonDecoder's methods, takes
+// raw but does not produce what json.Unmarshal does into a T, or takes
+// what json.Unmarshal rejects. It returns whether decode took raw.
+func checkDecoder[T any](t *testing.T, decode func([]byte, *T) bool, raw []byte) bool {
 	t.Helper()
-	var got events.SQSMessage
-	ok := d.sqsMessage(raw, &got)
-	var want events.SQSMessage
+	var got T
+	ok := decode(raw, &got)
+	var want T
 	err := json.Unmarshal(raw, &want)
 	if ok {
 		require.NoError(t, err, "the decoder took %q, which encoding/json rejects", raw)
 		require.Equal(t, want, got, "decoding %q", raw)
 	}
 	return ok
+}
+
+// checkSQSDecoder is checkDecoder for SQS records.
+func checkSQSDecoder(t *testing.T, d *jsonDecoder, raw []byte) bool {
+	t.Helper()
+	return checkDecoder(t, d.sqsMessage, raw)
 }
 
 func TestSQSDecoder(t *testing.T) {
@@ -175,16 +181,8 @@ func FuzzSQSRecord(f *testing.F) {
 	})
 }
 
-// checkV2Decoder is checkSQSDecoder for HTTP API requests.
+// checkV2Decoder is checkDecoder for HTTP API requests.
 func checkV2Decoder(t *testing.T, d *jsonDecoder, raw []byte) bool {
 	t.Helper()
-	var got events.APIGatewayV2HTTPRequest
-	ok := d.v2Request(raw, &got)
-	var want events.APIGatewayV2HTTPRequest
-	err := json.Unmarshal(raw, &want)
-	if ok {
-		require.NoError(t, err, "the decoder took %q, which encoding/json rejects", raw)
-		require.Equal(t, want, got, "decoding %q", raw)
-	}
-	return ok
+	return checkDecoder(t, d.v2Request, raw)
 }
