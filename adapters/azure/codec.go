@@ -67,14 +67,14 @@ type Native struct {
 
 // Value returns the value of the binding name in Data, as sent.
 func (n *Native) Value(name string) json.RawMessage {
-	o, _ := members(nil, n.Data)
-	return o.get(name)
+	o, _ := azjson.ReadObject(nil, n.Data)
+	return o.Get(name)
 }
 
 // Meta returns the metadata value name, as sent.
 func (n *Native) Meta(name string) json.RawMessage {
-	o, _ := members(nil, n.Metadata)
-	return o.get(name)
+	o, _ := azjson.ReadObject(nil, n.Metadata)
+	return o.Get(name)
 }
 
 // codec is the Functions host's protocol as a frontdoor.Codec.
@@ -170,10 +170,10 @@ func (inv *invocation) release() {
 // invocation is one Data/Metadata request, read in place.
 type invocation struct {
 	dataRaw, mdRaw       json.RawMessage
-	data, md             obj
+	data, md             azjson.Members
 	dataObject, mdObject bool // Data, Metadata are objects
-	dataBuf              [2]member
-	mdBuf                [16]member
+	dataBuf              [2]azjson.Member
+	mdBuf                [16]azjson.Member
 }
 
 // looksLikeInvocation tells, without decoding, a body that starts as the
@@ -221,7 +221,7 @@ func (c *codec) decodeInvocation(r *http.Request, name string, fn *Function, inv
 	d := &held.dl
 	d.Native, d.RequestID = &held.native, header(r, HeaderInvocationID)
 	m := &mapper{c: c, name: name, binding: binding, md: inv.md, mdRaw: inv.mdRaw, id: d.RequestID, held: held}
-	v := inv.data.get(key)
+	v := inv.data.Get(key)
 	var err error
 	switch kind {
 	case KindHTTP:
@@ -243,13 +243,13 @@ func (c *codec) decodeInvocation(r *http.Request, name string, fn *Function, inv
 
 // attempt reads the delivery attempt: Service Bus DeliveryCount, Queue
 // Storage DequeueCount, else the host's retry policy's RetryContext.
-func attempt(md obj) int {
+func attempt(md azjson.Members) int {
 	for _, k := range [...]string{"DeliveryCount", "DequeueCount"} {
-		if n, ok := azjson.Int(md.get(k)); ok && n > 0 {
+		if n, ok := azjson.Int(md.Get(k)); ok && n > 0 {
 			return int(n)
 		}
 	}
-	if rc := azjson.Object(md.get("RetryContext")); rc != nil {
+	if rc := azjson.Object(md.Get("RetryContext")); rc != nil {
 		if n, ok := azjson.Int(rc["RetryCount"]); ok && n >= 0 {
 			return int(n) + 1
 		}

@@ -71,27 +71,27 @@ func (c *codec) classify(fn *Function, inv *invocation) (kind, key string, b Bin
 	}
 	keys := make([]string, 0, len(inv.data))
 	for _, m := range inv.data {
-		keys = append(keys, string(m.key))
+		keys = append(keys, string(m.Key))
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if v := azjson.Object(inv.data.get(k)); v != nil && v["Method"] != nil && v["Url"] != nil {
+		if v := azjson.Object(inv.data.Get(k)); v != nil && v["Method"] != nil && v["Url"] != nil {
 			return KindHTTP, k, Binding{Type: KindHTTP, Name: k}
 		}
 	}
 	if len(keys) > 0 {
 		key = keys[0]
 	}
-	kind = sniff(inv.md, inv.data.get(key))
+	kind = sniff(inv.md, inv.data.Get(key))
 	return kind, key, Binding{Type: kind, Name: key}
 }
 
 // sniff tells the trigger from its metadata and value when no function.json
 // says.
-func sniff(md obj, v json.RawMessage) string {
+func sniff(md azjson.Members, v json.RawMessage) string {
 	has := func(keys ...string) bool {
 		for _, k := range keys {
-			if md.has(k) {
+			if md.Has(k) {
 				return true
 			}
 		}
@@ -128,7 +128,7 @@ type mapper struct {
 	c       *codec
 	name    string // function name
 	binding Binding
-	md      obj             // the request's Metadata
+	md      azjson.Members  // the request's Metadata
 	mdRaw   json.RawMessage // the same, as sent
 	id      string          // invocation id
 	// held has room for the first event and its context; used* tell
@@ -148,7 +148,7 @@ func (m *mapper) one(e event.Event) []event.Event {
 	return m.held.ev[:]
 }
 
-func (m *mapper) sys() map[string]json.RawMessage { return azjson.Object(m.md.get("sys")) }
+func (m *mapper) sys() map[string]json.RawMessage { return azjson.Object(m.md.Get("sys")) }
 
 // entity returns the first binding property set, else "functions/<name>".
 func (m *mapper) entity(props ...string) string {
@@ -337,22 +337,22 @@ func (m *mapper) timer(v json.RawMessage) (event.Event, error) {
 func (m *mapper) queue(v json.RawMessage) (event.Event, error) {
 	md := m.md
 	source := m.c.source(m.name, func() string { return "/storage/queues/" + m.entity("queueName") })
-	return m.newEvent(azjson.String(md.get("Id")), source, TypeQueueMessage, "",
-		azjson.Time(md.get("InsertionTime")), m.envelope(v, m.metadataJSON()))
+	return m.newEvent(azjson.String(md.Get("Id")), source, TypeQueueMessage, "",
+		azjson.Time(md.Get("InsertionTime")), m.envelope(v, m.metadataJSON()))
 }
 
 func (m *mapper) serviceBus(v json.RawMessage) (event.Event, error) {
 	md := m.md
-	id := azjson.String(md.get("MessageId"))
+	id := azjson.String(md.Get("MessageId"))
 	if id == "" {
-		id = azjson.String(md.get("SequenceNumber"))
+		id = azjson.String(md.Get("SequenceNumber"))
 	}
-	subject := azjson.String(md.get("Subject"))
+	subject := azjson.String(md.Get("Subject"))
 	if subject == "" {
-		subject = azjson.String(md.get("Label"))
+		subject = azjson.String(md.Get("Label"))
 	}
 	return m.newEvent(id, m.c.source(m.name, m.serviceBusSource), TypeServiceBusMessage, subject,
-		azjson.Time(md.get("EnqueuedTimeUtc")), m.envelope(v, m.metadataJSON()))
+		azjson.Time(md.Get("EnqueuedTimeUtc")), m.envelope(v, m.metadataJSON()))
 }
 
 func (m *mapper) serviceBusSource() string {
@@ -369,7 +369,7 @@ func (m *mapper) serviceBusSource() string {
 // an array and the metadata has an *Array per property.
 func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 	md := m.md
-	pc := azjson.Object(md.get("PartitionContext"))
+	pc := azjson.Object(md.Get("PartitionContext"))
 	hub := azjson.String(pc["EventHubName"])
 	if hub == "" {
 		hub = m.entity("eventHubName", "path")
@@ -379,7 +379,7 @@ func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 	// A batch has cardinality many, or, where no function.json says, the
 	// per-record …Array metadata; a single event's body may be an array.
 	many := strings.EqualFold(m.binding.Cardinality, "many") ||
-		m.binding.Cardinality == "" && (md.has("SequenceNumberArray") || md.has("OffsetArray"))
+		m.binding.Cardinality == "" && (md.Has("SequenceNumberArray") || md.Has("OffsetArray"))
 	items, isArray := azjson.Array(v)
 	if !many || !isArray {
 		return m.eventHubsOne(source, partition, v, m.metadataJSON(), md)
@@ -389,10 +389,10 @@ func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 		values []json.RawMessage
 	}
 	var arrays []perRecord
-	var shared obj
+	var shared azjson.Members
 	for _, mem := range md {
-		if name, ok := bytes.CutSuffix(mem.key, []byte("Array")); ok {
-			if a, ok := azjson.Array(mem.value); ok {
+		if name, ok := bytes.CutSuffix(mem.Key, []byte("Array")); ok {
+			if a, ok := azjson.Array(mem.Value); ok {
 				arrays = append(arrays, perRecord{name, a})
 				continue
 			}
@@ -401,14 +401,14 @@ func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 	}
 	evs := make([]event.Event, 0, len(items))
 	for i, item := range items {
-		rec := make(obj, len(shared), len(shared)+len(arrays))
+		rec := make(azjson.Members, len(shared), len(shared)+len(arrays))
 		copy(rec, shared)
 		for _, a := range arrays {
 			if i < len(a.values) {
-				rec = append(rec, member{key: a.key, value: a.values[i]})
+				rec = append(rec, azjson.Member{Key: a.key, Value: a.values[i]})
 			}
 		}
-		one, err := m.eventHubsOne(source, partition, item, rec.json(), rec)
+		one, err := m.eventHubsOne(source, partition, item, rec.JSON(), rec)
 		if err != nil {
 			return nil, fmt.Errorf("event %d of %d: %w", i+1, len(items), err)
 		}
@@ -417,20 +417,20 @@ func (m *mapper) eventHubs(v json.RawMessage) ([]event.Event, error) {
 	return evs, nil
 }
 
-func (m *mapper) eventHubsOne(source, partition string, v, mdJSON json.RawMessage, md obj) ([]event.Event, error) {
-	seq := azjson.String(md.get("SequenceNumber"))
+func (m *mapper) eventHubsOne(source, partition string, v, mdJSON json.RawMessage, md azjson.Members) ([]event.Event, error) {
+	seq := azjson.String(md.Get("SequenceNumber"))
 	id := seq
 	switch {
 	case seq == "":
-		id = azjson.String(md.get("Offset"))
+		id = azjson.String(md.Get("Offset"))
 	case partition != "":
 		id = partition + ":" + seq
 	}
 	if id == "" {
 		id = m.id
 	}
-	e, err := m.newEvent(id, source, TypeEventHubsEvent, azjson.String(md.get("PartitionKey")),
-		azjson.Time(md.get("EnqueuedTimeUtc")), m.envelope(v, mdJSON))
+	e, err := m.newEvent(id, source, TypeEventHubsEvent, azjson.String(md.Get("PartitionKey")),
+		azjson.Time(md.Get("EnqueuedTimeUtc")), m.envelope(v, mdJSON))
 	return []event.Event{e}, err
 }
 
@@ -483,11 +483,11 @@ func (m *mapper) eventGridOne(raw json.RawMessage) (event.Event, error) {
 
 func (m *mapper) blob(v json.RawMessage) (event.Event, error) {
 	md := m.md
-	path := azjson.String(md.get("BlobTrigger"))
-	props := azjson.Object(md.get("Properties"))
+	path := azjson.String(md.Get("BlobTrigger"))
+	props := azjson.Object(md.Get("Properties"))
 	container, name, _ := strings.Cut(path, "/")
 	if path == "" {
-		if u, err := url.Parse(azjson.String(md.get("Uri"))); err == nil {
+		if u, err := url.Parse(azjson.String(md.Get("Uri"))); err == nil {
 			container, name, _ = strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
 			path = container + "/" + name
 		}

@@ -1,7 +1,6 @@
 package azure
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/faasport/faasport/adapters/frontdoor"
+	"github.com/faasport/faasport/internal/azjson"
 )
 
 // FuzzDecode feeds arbitrary invocations of every function of the test app
@@ -71,23 +71,14 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// validJSON reports whether b is one valid JSON value by the scanners
-// readInvocation validates with, so that they can be held to json.Valid.
-func validJSON(b []byte) bool {
-	i, ok := scanValue(b, skipWS(b, 0), 0)
-	return ok && skipWS(b, i) == len(b)
-}
-
-// FuzzValidJSON proves the one-pass validator agrees with encoding/json.
+// FuzzValidJSON proves the one-pass invocation reader agrees with
+// encoding/json: it reads every valid JSON object and nothing else.
 func FuzzValidJSON(f *testing.F) {
 	for _, s := range []string{`{"Data":{"a":"\"x\""},"Metadata":{"n":1}}`, `{"Data":null,"Metadata":[1]}`, `{}`, `[]`, `{"a":[1,-2.5e+3,true,false,null,"\u00e9\n"]}`, `{"a":}`, `"\x01"`, `01`, `1.`, `-`, `[1,]`, `{"a" 1}`, `"\ud800"`, " \t{ } ", `{"a":1}x`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		valid := json.Valid(b)
-		if got := validJSON(b); got != valid {
-			t.Fatalf("validJSON(%q) = %v, json.Valid = %v", b, got, valid)
-		}
 		var v any
 		_ = json.Unmarshal(b, &v)
 		_, isObject := v.(map[string]any)
@@ -97,67 +88,10 @@ func FuzzValidJSON(f *testing.F) {
 			t.Fatalf("readInvocation(%q) = %v, want %v", b, ok, valid && isObject)
 		}
 		if ok && inv.dataObject {
-			want, _ := members(nil, inv.dataRaw)
+			want, _ := azjson.ReadObject(nil, inv.dataRaw)
 			if len(want) != len(inv.data) {
 				t.Fatalf("readInvocation(%q) found %d Data members, members %d", b, len(inv.data), len(want))
 			}
-		}
-	})
-}
-
-// FuzzMembers proves the in-place object reader against encoding/json: for
-// every valid JSON object, each member's key is a JSON string and its value
-// a JSON value, and every key encoding/json finds is among them.
-func FuzzMembers(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":1,"b":"x\"y\\\\","c":{"d":[1,{"e":"}"}]}}`, `{"k\u00e9y":null , "z" : true}`, `{"a\\":"\\\\\""}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var want map[string]json.RawMessage
-		if json.Unmarshal(b, &want) != nil || want == nil {
-			return
-		}
-		got, ok := members(nil, b)
-		if !ok {
-			t.Fatalf("members(%q) failed on a valid object", b)
-		}
-		keys := map[string]bool{}
-		for _, m := range got {
-			var k string
-			if err := json.Unmarshal(append(append([]byte{'"'}, m.key...), '"'), &k); err != nil {
-				t.Fatalf("key %q of %q is not a JSON string: %v", m.key, b, err)
-			}
-			if !json.Valid(m.value) {
-				t.Fatalf("value %q of key %q in %q is not JSON", m.value, m.key, b)
-			}
-			keys[k] = true
-		}
-		for k := range want {
-			if !keys[k] {
-				t.Fatalf("members(%q) misses key %q", b, k)
-			}
-		}
-	})
-}
-
-// FuzzKeyFold holds the member lookup's case-insensitive match to its
-// definition: the key as written, or with its escapes undone when it has
-// any, equal to the name under strings.EqualFold. The first-letter shortcut must never change an
-// answer.
-func FuzzKeyFold(f *testing.F) {
-	for _, s := range [][2]string{{"Subject", "subject"}, {"subject", "Label"}, {`\u0053ubject`, "Subject"}, {"\u212aey", "key"}, {"\u017fys", "sys"}, {"@x", "`x"}, {"", ""}, {"a", ""}, {`\"`, `"`}} {
-		f.Add([]byte(s[0]), s[1])
-	}
-	f.Fuzz(func(t *testing.T, key []byte, name string) {
-		var want bool
-		var k string
-		if bytes.IndexByte(key, '\\') < 0 {
-			want = strings.EqualFold(string(key), name)
-		} else if json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &k) == nil {
-			want = strings.EqualFold(k, name)
-		}
-		if got := keyFold(key, name); got != want {
-			t.Fatalf("keyFold(%q, %q) = %v, want %v", key, name, got, want)
 		}
 	})
 }
