@@ -89,10 +89,11 @@ func (o Members) JSON() json.RawMessage {
 	return append(b, '}')
 }
 
-// KeyIs reports whether key, a member's key as written, is name once its
-// escapes are undone.
+// KeyIs reports whether key, a member's key as written (the inside of a
+// valid JSON string), is name once its escapes are undone and invalid
+// UTF-8 made U+FFFD, as encoding/json does.
 func KeyIs(key []byte, name string) bool {
-	if bytes.IndexByte(key, '\\') < 0 {
+	if bytes.IndexByte(key, '\\') < 0 && utf8.Valid(key) {
 		return string(key) == name
 	}
 	k, ok := unquoteKey(key)
@@ -119,13 +120,21 @@ func KeyFold(key []byte, name string) bool {
 	return ok && strings.EqualFold(k, name)
 }
 
+// KeyString returns key, a member's key as written, with its escapes
+// undone: the key encoding/json gives the member in a map (invalid UTF-8
+// becomes U+FFFD). A key that is not the inside of a JSON string gives "".
+func KeyString(key []byte) string {
+	if bytes.IndexByte(key, '\\') < 0 && utf8.Valid(key) {
+		return string(key)
+	}
+	k, _ := unquoteKey(key)
+	return k
+}
+
 // unquoteKey undoes the escapes of a key as written.
 func unquoteKey(key []byte) (string, bool) {
-	var k string
-	if json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &k) != nil {
-		return "", false
-	}
-	return k, true
+	b, ok := Unquote(append(append([]byte{'"'}, key...), '"'))
+	return string(b), ok
 }
 
 func lowerASCII(c byte) byte {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -110,7 +111,7 @@ func FuzzReadObject(f *testing.F) {
 			if !keys[k] {
 				t.Fatalf("ReadObject(%q) misses key %q", b, k)
 			}
-			if !strings.ContainsRune(k, '\uFFFD') && !bytes.Equal(got.Last(k), v) {
+			if !bytes.Equal(got.Last(k), v) {
 				t.Fatalf("ReadObject(%q).Last(%q) = %q, encoding/json %q", b, k, got.Last(k), v)
 			}
 		}
@@ -120,7 +121,8 @@ func FuzzReadObject(f *testing.F) {
 // FuzzKeyFold holds the member lookup's case-insensitive match to its
 // definition: the key as written, or with its escapes undone when it has
 // any, equal to the name under strings.EqualFold. The first-letter
-// shortcut must never change an answer.
+// shortcut must never change an answer. KeyIs and KeyString are held to
+// the key encoding/json decodes.
 func FuzzKeyFold(f *testing.F) {
 	for _, s := range [][2]string{{"Subject", "subject"}, {"subject", "Label"}, {`\u0053ubject`, "Subject"}, {"\u212aey", "key"}, {"\u017fys", "sys"}, {"@x", "`x"}, {"", ""}, {"a", ""}, {`\"`, `"`}} {
 		f.Add([]byte(s[0]), s[1])
@@ -128,16 +130,67 @@ func FuzzKeyFold(f *testing.F) {
 	f.Fuzz(func(t *testing.T, key []byte, name string) {
 		var want, is bool
 		var k string
-		if bytes.IndexByte(key, '\\') < 0 {
-			want, is = strings.EqualFold(string(key), name), string(key) == name
-		} else if json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &k) == nil {
-			want, is = strings.EqualFold(k, name), k == name
+		plain := bytes.IndexByte(key, '\\') < 0
+		if plain {
+			want = strings.EqualFold(string(key), name)
+		}
+		if plain && utf8.Valid(key) {
+			is = string(key) == name
+		}
+		if json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &k) == nil {
+			is = k == name
+			if bytes.IndexByte(key, '\\') >= 0 {
+				want = strings.EqualFold(k, name)
+			}
+			if got := azjson.KeyString(key); got != k {
+				t.Fatalf("KeyString(%q) = %q, want %q", key, got, k)
+			}
 		}
 		if got := azjson.KeyFold(key, name); got != want {
 			t.Fatalf("KeyFold(%q, %q) = %v, want %v", key, name, got, want)
 		}
 		if got := azjson.KeyIs(key, name); got != is {
 			t.Fatalf("KeyIs(%q, %q) = %v, want %v", key, name, got, is)
+		}
+	})
+}
+
+func TestUnquote(t *testing.T) {
+	for raw, want := range map[string]string{
+		`""`:                     "",
+		`"abc"`:                  "abc",
+		`"a\"b\\c\/d\b\f\n\r\t"`: "a\"b\\c/d\b\f\n\r\t",
+		`"\u00e9\uD83D\uDE00"`:   "é😀",
+		`"\ud800x"`:              "\uFFFDx",
+		`"\ud800\u0041"`:         "\uFFFDA",
+		"\"\xff\"":               "\uFFFD",
+	} {
+		got, ok := azjson.Unquote([]byte(raw))
+		require.True(t, ok, raw)
+		assert.Equal(t, want, string(got), raw)
+		assert.NotNil(t, got)
+	}
+	for _, bad := range []string{``, `"`, `x`, `"a`, `"\q"`, `"\u12"`, `"\u12g4"`, "\"\x01\"", `"a"b"`, `"\"`, ` "a"`} {
+		_, ok := azjson.Unquote([]byte(bad))
+		assert.False(t, ok, "%q", bad)
+	}
+}
+
+// FuzzUnquote holds Unquote to encoding/json's decoding of a string.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`""`, `"a\"b"`, `"\ud83d\ude00"`, `"\ud800\ud800"`, "\"\xed\xa0\x80\"", `"\u0000"`, `"x`, `"\`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want string
+		err := json.Unmarshal(b, &want)
+		valid := err == nil && len(b) > 0 && b[0] == '"' && b[len(b)-1] == '"'
+		got, ok := azjson.Unquote(b)
+		if ok != valid {
+			t.Fatalf("Unquote(%q) ok = %v, encoding/json reads a string: %v (%v)", b, ok, valid, err)
+		}
+		if ok && string(got) != want {
+			t.Fatalf("Unquote(%q) = %q, encoding/json %q", b, got, want)
 		}
 	})
 }
