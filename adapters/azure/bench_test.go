@@ -16,6 +16,7 @@ import (
 
 	"github.com/faasport/faasport/adapters/azure"
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/payload"
 )
 
 // order is the message the benchmark's Service Bus invocation carries.
@@ -82,13 +83,13 @@ func BenchmarkServiceBus(b *testing.B) {
 		azure.WithScriptRoot("testdata/app"),
 		azure.WithLogger(quiet),
 		azure.Events(function.HandlerFunc(func(_ context.Context, e event.Event) (*event.Event, error) {
-			// What payload.Of does for a Service Bus event: the message
-			// is the envelope's Data.
-			var env struct{ Data string }
-			if err := json.Unmarshal(e.Data(), &env); err != nil {
+			// An untyped handler finds the message with payload.Of (the
+			// envelope's Data, with its metadata) and decodes it itself.
+			m, err := payload.Of(e)
+			if err != nil {
 				return nil, function.Permanent(err)
 			}
-			if err := json.Unmarshal([]byte(env.Data), &sink); err != nil {
+			if err := json.Unmarshal(m.Data, &sink); err != nil {
 				return nil, function.Permanent(err)
 			}
 			return nil, nil
