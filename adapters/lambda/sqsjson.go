@@ -3,11 +3,11 @@ package lambda
 import (
 	"encoding/base64"
 	"strings"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/faasport/faasport/internal/jsonstr"
 )
 
 // jsonDecoder decodes the events the adapter sees most (SQS records, HTTP
@@ -381,75 +381,10 @@ func (d *jsonDecoder) grownScratch(n int) []byte {
 }
 
 // unquote appends the value of the string content raw, already checked by
-// stringSpan, to dst, as encoding/json decodes it: escapes resolved, a
-// lone or broken surrogate escape and every byte of invalid UTF-8 each
-// becoming U+FFFD.
+// stringSpan, to dst, as encoding/json decodes it.
 func unquote(dst, raw []byte) []byte {
-	for i := 0; i < len(raw); {
-		ch := raw[i]
-		switch {
-		case ch == '\\':
-			switch raw[i+1] {
-			case 'b':
-				dst = append(dst, '\b')
-			case 'f':
-				dst = append(dst, '\f')
-			case 'n':
-				dst = append(dst, '\n')
-			case 'r':
-				dst = append(dst, '\r')
-			case 't':
-				dst = append(dst, '\t')
-			case 'u':
-				r := hex4(raw[i+2 : i+6])
-				i += 6
-				if utf16.IsSurrogate(r) {
-					if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
-						if dec := utf16.DecodeRune(r, hex4(raw[i+2:i+6])); dec != unicode.ReplacementChar {
-							dst = utf8.AppendRune(dst, dec)
-							i += 6
-							continue
-						}
-					}
-					r = unicode.ReplacementChar
-				}
-				dst = utf8.AppendRune(dst, r)
-				continue
-			default: // '"', '\\', '/'
-				dst = append(dst, raw[i+1])
-			}
-			i += 2
-		case ch < utf8.RuneSelf:
-			dst = append(dst, ch)
-			i++
-		default:
-			r, n := utf8.DecodeRune(raw[i:])
-			if r == utf8.RuneError && n == 1 {
-				dst = utf8.AppendRune(dst, unicode.ReplacementChar)
-			} else {
-				dst = append(dst, raw[i:i+n]...)
-			}
-			i += n
-		}
-	}
+	dst, _ = jsonstr.Append(dst, raw)
 	return dst
-}
-
-// hex4 decodes four hex digits (checked by stringSpan).
-func hex4(h []byte) rune {
-	var r rune
-	for _, c := range h {
-		switch {
-		case c <= '9':
-			c -= '0'
-		case c <= 'F':
-			c -= 'A' - 10
-		default:
-			c -= 'a' - 10
-		}
-		r = r<<4 | rune(c)
-	}
-	return r
 }
 
 // attributes decodes an object of strings (null values are "") or null.
