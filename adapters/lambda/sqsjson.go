@@ -528,48 +528,34 @@ func (d *jsonDecoder) bytes(c *jsonCursor) ([]byte, bool) {
 }
 
 func (d *jsonDecoder) stringList(c *jsonCursor, out *[]string) bool {
-	if c.null() {
-		return true
-	}
-	if !c.take('[') {
-		return false
-	}
-	list := []string{}
-	if !c.take(']') {
-		for {
-			var s string
-			if !d.string(c, &s) {
-				return false
-			}
-			list = append(list, s)
-			more, ok := c.next(']')
-			if !ok {
-				return false
-			}
-			if !more {
-				break
-			}
-		}
-	}
-	*out = list
-	return true
+	return list(c, out, func() (string, bool) {
+		var s string
+		return s, d.string(c, &s)
+	})
 }
 
 func (d *jsonDecoder) bytesList(c *jsonCursor, out *[][]byte) bool {
+	return list(c, out, func() ([]byte, bool) { return d.bytes(c) })
+}
+
+// list decodes an array whose elements elem reads, or null (no change),
+// into *out; an empty array gives an empty slice, not nil, as encoding/json
+// does.
+func list[T any](c *jsonCursor, out *[]T, elem func() (T, bool)) bool {
 	if c.null() {
 		return true
 	}
 	if !c.take('[') {
 		return false
 	}
-	list := [][]byte{}
+	l := []T{}
 	if !c.take(']') {
 		for {
-			b, ok := d.bytes(c)
+			v, ok := elem()
 			if !ok {
 				return false
 			}
-			list = append(list, b)
+			l = append(l, v)
 			more, ok := c.next(']')
 			if !ok {
 				return false
@@ -579,7 +565,7 @@ func (d *jsonDecoder) bytesList(c *jsonCursor, out *[][]byte) bool {
 			}
 		}
 	}
-	*out = list
+	*out = l
 	return true
 }
 
