@@ -85,6 +85,17 @@ func FromContext(ctx context.Context) *Invocation {
 	return &Invocation{}
 }
 
+// AttemptFromContext returns the delivery attempt the invocation in ctx
+// reports ([Invocation] Attempt), 0 when ctx carries none or the platform
+// does not say. It is the attempt func payload.Attach and payload.Carrier
+// take.
+func AttemptFromContext(ctx context.Context) int {
+	if inv, ok := InvocationFromContext(ctx); ok {
+		return inv.Attempt
+	}
+	return 0
+}
+
 // InvocationFromContext is like [FromContext] but reports whether ctx carried
 // an invocation at all.
 func InvocationFromContext(ctx context.Context) (*Invocation, bool) {

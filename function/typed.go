@@ -133,7 +133,7 @@ type call[In any] struct {
 // method, so the hot path makes no dynamic calls to reach c's parts, and
 // with the default decoder none to decode.
 func decodeInto[In any](ctx context.Context, o *typedOptions, e event.Event, c *call[In]) error {
-	data, ct, err := c.Bind(ctx, e, attemptOf)
+	data, ct, err := c.Bind(ctx, e, AttemptFromContext)
 	if err != nil {
 		return o.decodeError(e, e.DataContentType(), &c.in, err)
 	}
@@ -146,14 +146,6 @@ func decodeInto[In any](ctx context.Context, o *typedOptions, e event.Event, c *
 		return o.decodeError(e, ct, &c.in, err)
 	}
 	return nil
-}
-
-// attemptOf returns the delivery attempt the invocation in ctx reports.
-func attemptOf(ctx context.Context) int {
-	if inv, ok := InvocationFromContext(ctx); ok {
-		return inv.Attempt
-	}
-	return 0
 }
 
 // decodeDefault is [DecodeData] for an input of kind t, straight to JSON

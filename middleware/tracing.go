@@ -134,7 +134,7 @@ func (t *tracing) Handle(ctx context.Context, e event.Event) (*event.Event, erro
 	if e.Context != nil && payload.Enveloped(e.Type()) {
 		// The message is read once per event: the context passed on carries
 		// it, and a typed handler below reads it from there.
-		if mctx, _, _, err := payload.Attach(ctx, e, attemptOf); err == nil {
+		if mctx, _, _, err := payload.Attach(ctx, e, function.AttemptFromContext); err == nil {
 			msg, _ = payload.FromContext(mctx)
 			ctx, producer = mctx, producerContext(msg.Trace)
 		}
@@ -205,14 +205,6 @@ func (t *tracing) Handle(ctx context.Context, e event.Event) (*event.Event, erro
 		recordError(span, err)
 	}
 	return reply, err
-}
-
-// attemptOf returns the delivery attempt the invocation in ctx reports.
-func attemptOf(ctx context.Context) int {
-	if inv, ok := invocationOf(ctx); ok {
-		return inv.Attempt
-	}
-	return 0
 }
 
 // producerContext reads the producer's span context from a message's trace

@@ -59,14 +59,16 @@ func (s *Schema) checkPayload(contentType string, data []byte) error {
 func Events(s *Schema) function.Middleware {
 	return func(next function.Handler) function.Handler {
 		return function.HandlerFunc(func(ctx context.Context, e event.Event) (*event.Event, error) {
-			m, err := payload.Of(e)
+			// The context passed on carries the Message, so a typed
+			// handler below does not read the envelope again.
+			mctx, data, ct, err := payload.Attach(ctx, e, function.AttemptFromContext)
 			if err != nil {
 				return nil, function.Permanent(fmt.Errorf("validate: event %q: %w", e.ID(), err))
 			}
-			if err := s.checkPayload(m.ContentType, m.Data); err != nil {
+			if err := s.checkPayload(ct, data); err != nil {
 				return nil, function.Permanent(fmt.Errorf("validate: payload of event %q (type %q): %w", e.ID(), e.Type(), err))
 			}
-			return next.Handle(ctx, e)
+			return next.Handle(mctx, e)
 		})
 	}
 }

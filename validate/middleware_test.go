@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/payload"
 	"github.com/faasport/faasport/validate"
 )
 
@@ -204,4 +205,27 @@ func TestHTTP(t *testing.T) {
 			assert.Equal(t, tt.ptrs, ptrs)
 		})
 	}
+}
+
+// TestEventsPassesTheMessageOn: the handler below Events finds the Message
+// Events read (payload.FromContext), with the invocation's attempt where
+// the envelope has none, so it need not read the envelope again.
+func TestEventsPassesTheMessageOn(t *testing.T) {
+	var got *payload.Message
+	h := validate.Events(orderSchema(t))(function.HandlerFunc(func(ctx context.Context, _ event.Event) (*event.Event, error) {
+		m, ok := payload.FromContext(ctx)
+		require.True(t, ok, "the context carries the Message")
+		got = m
+		return nil, nil
+	}))
+	_, err := h.Handle(context.Background(), sqsEvent(t, validOrder))
+	require.NoError(t, err)
+	assert.Equal(t, "m-1", got.ID)
+	assert.JSONEq(t, validOrder, string(got.Data))
+	assert.Equal(t, 1, got.Attempt, "from ApproximateReceiveCount")
+
+	ctx := function.NewContext(context.Background(), &function.Invocation{Attempt: 3})
+	_, err = h.Handle(ctx, newEvent(t, "com.example.order", "application/json", validOrder))
+	require.NoError(t, err)
+	assert.Equal(t, 3, got.Attempt, "from the invocation, for an event that is its own payload")
 }
