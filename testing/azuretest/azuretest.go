@@ -8,7 +8,12 @@
 // enableForwardingHttpRequest, as the forwarded request itself. As on
 // Azure, an HTTP request reaches a function only through its route under
 // host.json's route prefix ("api" unless set) and with one of its methods;
-// any other gets the host's 404 ([Host.HTTP]).
+// any other gets the host's 404 ([Host.HTTP]). It must also carry a key
+// the function's authLevel takes ("function" unless function.json sets
+// "anonymous" or "admin"), or get the host's 401: the test host makes
+// fresh keys when it starts, [Host.FunctionKey], [Host.HostKey] and
+// [Host.MasterKey], and [Host.WithKey] puts the function's key on a
+// request.
 //
 //	h := azuretest.Start(t, "testdata/app", azure.Events(handler))
 //	res, err := h.Trigger(ctx, "orders", `{"id":"o-1"}`, map[string]any{"MessageId": "m-1", "DeliveryCount": 1})
@@ -56,6 +61,7 @@ type Host struct {
 	Env map[string]string
 
 	client *http.Client
+	keys   keys
 	done   chan error // the handler's end
 	mu     sync.Mutex
 	stdout bytes.Buffer
@@ -189,6 +195,10 @@ func newHost(appDir string) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("azuretest: find a free port: %w", err)
 	}
+	k, err := newKeys(app)
+	if err != nil {
+		return nil, err
+	}
 	return &Host{
 		URL: "http://127.0.0.1:" + strconv.Itoa(port),
 		App: app,
@@ -199,6 +209,7 @@ func newHost(appDir string) (*Host, error) {
 			"FUNCTIONS_WORKER_RUNTIME": "custom",
 		},
 		client: &http.Client{Timeout: time.Minute},
+		keys:   k,
 		done:   make(chan error, 1),
 	}, nil
 }
@@ -363,9 +374,20 @@ func HostEncoded(s string) json.RawMessage {
 // methods part of the route, so the route does not match (as the real host
 // answers; see azure-functions-host issue 10098).
 //
-// A routed request is forwarded as it is to the handler (its path with the
-// prefix) when host.json sets enableForwardingHttpRequest and the function
-// is HTTP-only, else posted in the Data/Metadata form, with the route's
+// A routed request must then carry a key its function's authLevel takes
+// (function.json's "authLevel"; "function" when it is not set, as on
+// Azure): none for "anonymous"; for "function" the function's own key
+// ([Host.FunctionKey]), the host key ([Host.HostKey]) or the master key
+// ([Host.MasterKey]); for "admin" the master key only. The key goes in the
+// x-functions-key header ([Host.WithKey]) or the "code" query parameter,
+// the header winning when both are sent. A request without such a key
+// gets the host's 401 with an empty body, and the handler is not invoked.
+// An authLevel other than these three is an error.
+//
+// An authorized request is forwarded as it is, its key included, to the
+// handler (its path with the prefix) when host.json sets
+// enableForwardingHttpRequest and the function is HTTP-only, else posted
+// in the Data/Metadata form (the key again left in), with the route's
 // parameters in Params, and the answer read back from the http output
 // binding. The response is what the host would send the caller.
 func (h *Host) HTTP(ctx context.Context, function string, r *http.Request) (*http.Response, error) {
@@ -377,12 +399,22 @@ func (h *Host) HTTP(ctx context.Context, function string, r *http.Request) (*htt
 	if !ok || !strings.EqualFold(t.Type, azure.KindHTTP) {
 		return nil, fmt.Errorf("azuretest: function %q has no %s binding, so the host routes no request to it; send its trigger's invocations with Trigger or Send", function, azure.KindHTTP)
 	}
+	level, err := authLevel(function, t)
+	if err != nil {
+		return nil, err
+	}
 	params, routed := matchRoute(h.App.Host.RoutePrefix(), t.Prop("route"), function, r.URL.Path)
 	if !routed || !methodAllowed(t, r.Method) || fn.Disabled {
 		if r.Body != nil {
 			_ = r.Body.Close()
 		}
 		return notFound(r), nil
+	}
+	if !h.authorized(r, function, level) {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		return emptyResponse(r, http.StatusUnauthorized), nil
 	}
 	var body []byte
 	if r.Body != nil {
@@ -395,6 +427,9 @@ func (h *Host) HTTP(ctx context.Context, function string, r *http.Request) (*htt
 	id := NewInvocationID()
 	ch := h.App.Host.CustomHandler
 	if ch != nil && ch.EnableForwardingHTTPRequest && fn.HTTPOnly() {
+		// The key travels on as the caller sent it: Microsoft's
+		// documentation does not say that the host removes the code
+		// parameter or the x-functions-key header, so neither is removed.
 		fr, err := http.NewRequestWithContext(ctx, r.Method, h.URL+r.URL.RequestURI(), bytes.NewReader(body))
 		if err != nil {
 			return nil, err
