@@ -319,11 +319,10 @@ type Carrier struct {
 	data    []byte
 	attempt func(context.Context) int // the platform's attempt, read from parent; may be nil
 	m       atomic.Pointer[Message]
-	// preset is set by PresetSQS: the Carrier is not bound, and carries
-	// no Message for FromContext, but gives the one a Carrier bound
-	// below it to the same event makes from sqs (and keeps it in m).
-	preset bool
-	sqs    SQSSource
+	// sqs is set by PresetSQS: the Carrier is not bound, and carries no
+	// Message for FromContext, but gives the one a Carrier bound below it
+	// to the same event makes from sqs (and keeps it in m).
+	sqs SQSSource
 }
 
 type carrierKey struct{}
@@ -365,7 +364,7 @@ func (c *Carrier) Bind(parent context.Context, e event.Event, attempt func(conte
 			c.m.Store(m)
 			return m.Data, m.ContentType, nil
 		}
-		if p.preset && p.sqs != nil && typ == awsSQS {
+		if p.sqs != nil && typ == awsSQS {
 			preset, read = p, p.readSQS
 		}
 	}
@@ -398,7 +397,7 @@ func (c *Carrier) Bind(parent context.Context, e event.Event, attempt func(conte
 // Use c only as a context.Context (through its pointer), and do not copy
 // it.
 func (c *Carrier) PresetSQS(parent context.Context, e event.Event, src SQSSource) {
-	*c = Carrier{parent: parent, ec: e.Context, data: e.DataEncoded, preset: true, sqs: src}
+	*c = Carrier{parent: parent, ec: e.Context, data: e.DataEncoded, sqs: src}
 }
 
 // readSQS reads the envelope of the preset event from the record the
@@ -448,7 +447,7 @@ func (c *Carrier) Err() error { return c.parent.Err() }
 func (c *Carrier) Value(key any) any {
 	switch key.(type) {
 	case ctxKey:
-		if c.preset {
+		if c.sqs != nil { // a preset carries no Message of its own
 			return c.parent.Value(key)
 		}
 		return c.message()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/faasport/faasport/function"
 	"github.com/faasport/faasport/internal/invoke"
+	"github.com/faasport/faasport/payload"
 )
 
 // unit is one record of an invocation, turned into the event the handler
@@ -24,10 +25,11 @@ type unit struct {
 	item    any    // the batchItemFailures identifier; nil where the source has none
 	group   string // records of one group run in order (ordered sources only)
 	err     error  // set when the record could not be turned into an event
-	// ctx, where set, is the record's context below its invocation's: it
-	// holds what the adapter decoded for the payload package (an SQS
-	// record's Message, made when a typed handler first needs it).
-	ctx context.Context
+	// preset, set for an SQS record, becomes the record's context when it
+	// runs: it gives the payload package the record the adapter decoded,
+	// so a typed handler's Message is made from it, not from the record's
+	// JSON again.
+	preset *payload.Carrier
 }
 
 // replyMode says how an invocation's results become its response.
@@ -210,8 +212,9 @@ func (h *Handler) skip(ctx context.Context, base *function.Invocation, p *plan, 
 // unitContext fills inv, unit i's invocation, and returns ctx carrying it.
 func (h *Handler) unitContext(ctx context.Context, base *function.Invocation, p *plan, i int, inv *function.Invocation) context.Context {
 	u := &p.units[i]
-	if u.ctx != nil {
-		ctx = u.ctx
+	if u.preset != nil {
+		u.preset.PresetSQS(ctx, u.ev, (*sqsSource)(u))
+		ctx = u.preset
 	}
 	*inv = *base
 	inv.Native = u.native

@@ -271,12 +271,9 @@ func (b *builder) sqs(s shape) (*plan, error) {
 // sqsEvent is what the event of an SQS record needs besides its unit; a
 // batch's are one allocation.
 type sqsEvent struct {
-	ec event.EventContextV1
-	ts types.Timestamp
-	// preset is the record's context: it gives payload the record the
-	// adapter decoded, so a typed handler's Message is made from it, not
-	// by decoding the record's JSON again.
-	preset payload.Carrier
+	ec     event.EventContextV1
+	ts     types.Timestamp
+	preset payload.Carrier // the record's context (see unit.preset)
 }
 
 // sqsSource is a unit of an SQS record as payload's source of it.
@@ -321,8 +318,7 @@ func (b *builder) sqsUnit(p *plan, s shape, i int, m *events.SQSMessage, raw []b
 		return
 	}
 	u.ev = b.eventIn(&se.ec, &se.ts, m.MessageId, m.EventSourceARN, TypeSQSMessage, "", millis(m.Attributes["SentTimestamp"]), raw)
-	se.preset.PresetSQS(b.ctx, u.ev, (*sqsSource)(u))
-	u.ctx = &se.preset
+	u.preset = &se.preset
 }
 
 // structuredString is structured for a string field, skipping the copy

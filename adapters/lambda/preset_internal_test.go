@@ -48,6 +48,9 @@ var presetRecords = map[string]string{
 	"no message id":                           `{"body":"{}","eventSource":"aws:sqs","eventSourceARN":"` + presetARN + `"}`,
 }
 
+// runKey marks the context a record is run with.
+type runKey struct{}
+
 // checkPresets builds the events of an SQS Records array as the adapter
 // does and holds each record's preset Message to the one payload reads
 // from the event itself. It returns how many records had a preset.
@@ -61,15 +64,21 @@ func checkPresets(t *testing.T, records []byte) int {
 	n := 0
 	for i := range p.units {
 		u := &p.units[i]
-		if u.err != nil || u.ctx == nil {
+		if u.err != nil || u.preset == nil {
 			continue
 		}
 		n++
-		_, carried := payload.FromContext(u.ctx)
+		var h Handler
+		var inv function.Invocation
+		// The record runs below the context it is run with, not the one
+		// its batch was built with.
+		rctx := h.unitContext(context.WithValue(b.ctx, runKey{}, i), b.base, p, i, &inv)
+		require.Equal(t, i, rctx.Value(runKey{}), "the record's context lost the one it ran under")
+		_, carried := payload.FromContext(rctx)
 		require.False(t, carried, "the preset context carries a Message of its own")
 		want, wantErr := payload.Of(u.ev)
 		var c payload.Carrier
-		data, ct, err := c.Bind(function.NewContext(u.ctx, &function.Invocation{}), u.ev, nil)
+		data, ct, err := c.Bind(rctx, u.ev, nil)
 		if wantErr != nil {
 			require.EqualError(t, err, wantErr.Error(), "record %s", u.ev.Data())
 			continue
