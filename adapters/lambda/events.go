@@ -256,12 +256,9 @@ func (b *builder) sqs(s shape) (*plan, error) {
 		b.sqsDec.strs.room = room // what the records left can need
 		room -= len(raw)
 		m = events.SQSMessage{}
-		if !b.sqsDec.sqsMessage(raw, &m) {
-			m = events.SQSMessage{}
-			if err := json.Unmarshal(raw, &m); err != nil {
-				p.units[i] = unit{err: recordError(s.kind, i, "", err)}
-				continue
-			}
+		if err := decodeWith(b.sqsDec.sqsMessage, raw, &m); err != nil {
+			p.units[i] = unit{err: recordError(s.kind, i, "", err)}
+			continue
 		}
 		b.sqsUnit(p, s, i, &m, raw, &evs[i])
 	}

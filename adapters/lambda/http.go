@@ -104,22 +104,16 @@ func readHTTP(ctx context.Context, k kind, payload []byte) (httpRequest, error) 
 	case kindAPIGatewayV2:
 		r := new(events.APIGatewayV2HTTPRequest)
 		d := jsonDecoder{strs: strArena{room: len(payload)}}
-		if !d.v2Request(payload, r) {
-			*r = events.APIGatewayV2HTTPRequest{}
-			if err := json.Unmarshal(payload, r); err != nil {
-				return httpRequest{}, invalid(k, err)
-			}
+		if err := decodeWith(d.v2Request, payload, r); err != nil {
+			return httpRequest{}, invalid(k, err)
 		}
 		h := r.RequestContext.HTTP
 		return readV2(ctx, k, r, v2Fields{h.Method, r.RawPath, r.RawQueryString, r.Body, r.IsBase64Encoded, r.Headers, r.Cookies, h.SourceIP})
 	case kindFunctionURL:
 		r := new(events.LambdaFunctionURLRequest)
 		d := jsonDecoder{strs: strArena{room: len(payload)}}
-		if !d.urlRequest(payload, r) {
-			*r = events.LambdaFunctionURLRequest{}
-			if err := json.Unmarshal(payload, r); err != nil {
-				return httpRequest{}, invalid(k, err)
-			}
+		if err := decodeWith(d.urlRequest, payload, r); err != nil {
+			return httpRequest{}, invalid(k, err)
 		}
 		h := r.RequestContext.HTTP
 		return readV2(ctx, k, r, v2Fields{h.Method, r.RawPath, r.RawQueryString, r.Body, r.IsBase64Encoded, r.Headers, r.Cookies, h.SourceIP})

@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"unicode/utf8"
 
@@ -24,6 +25,18 @@ import (
 type jsonDecoder struct {
 	strs    strArena
 	scratch []byte // unescaped string bytes, reused
+}
+
+// decodeWith decodes raw into *v, which must be zero, with fast, one of
+// jsonDecoder's methods, or, where fast does not take raw on, with
+// json.Unmarshal, whose error it returns.
+func decodeWith[T any](fast func([]byte, *T) bool, raw []byte, v *T) error {
+	if fast(raw, v) {
+		return nil
+	}
+	var zero T
+	*v = zero // fast may have filled part of it
+	return json.Unmarshal(raw, v)
 }
 
 // maxSkipDepth bounds the nesting of unknown values the decoder skips
