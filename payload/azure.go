@@ -59,15 +59,15 @@ func azureReader(typ string) func(*Message, event.Event) error {
 // or a DataType that is not a string or null, is an error. It returns
 // Data's raw value, Metadata's members (every Metadata object's, since the
 // last null one; Members.Last finds what the map would hold) and whether
-// DataType is "binary" (Data is base64). room is where the members go
-// first, empty, on the caller's stack; the reader keeps what it returns
-// apart, and works on locals, so that room can stay there.
+// DataType is "binary" (Data is base64). room is where the metadata's
+// members go first, empty, on the caller's stack.
 func readEnvelope(data []byte, room azjson.Members) (raw json.RawMessage, md azjson.Members, binary bool, err error) {
 	if len(data) == 0 {
 		return nil, nil, false, errors.New("the event has no data")
 	}
-	i := azjson.SkipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
+	var top [4]azjson.Member
+	fields, ok := azjson.ReadObject(top[:0], data)
+	if !ok {
 		if !azjson.Valid(data) {
 			return nil, nil, false, envelopeSyntax(data)
 		}
@@ -75,65 +75,27 @@ func readEnvelope(data []byte, room azjson.Members) (raw json.RawMessage, md azj
 	}
 	md = room
 	var typeErr error
-	i = azjson.SkipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		i++
-	} else {
-		for {
-			if i >= len(data) || data[i] != '"' {
-				return nil, nil, false, envelopeSyntax(data)
-			}
-			ks := i
-			var ok bool
-			if i, ok = azjson.StringAt(data, i); !ok {
-				return nil, nil, false, envelopeSyntax(data)
-			}
-			key := data[ks+1 : i-1]
-			i = azjson.SkipSpace(data, i)
-			if i >= len(data) || data[i] != ':' {
-				return nil, nil, false, envelopeSyntax(data)
-			}
-			vs := azjson.SkipSpace(data, i+1)
-			f := envelopeField(key)
-			if f == "Metadata" && vs < len(data) && data[vs] == '{' {
-				md, i, ok = azjson.ObjectAt(md, data, vs, 2)
-			} else {
-				i, ok = azjson.ValueAt(data, vs, 1)
-			}
-			if !ok {
-				return nil, nil, false, envelopeSyntax(data)
-			}
-			switch v := data[vs:i]; {
-			case f == "Data":
-				raw = v
-			case f == "Metadata" && string(v) == "null":
+	for _, f := range fields {
+		switch v := f.Value; envelopeField(f.Key) {
+		case "Data":
+			raw = v
+		case "Metadata":
+			switch {
+			case string(v) == "null":
 				md = md[:0]
-			case f == "Metadata" && v[0] != '{':
+			case v[0] == '{':
+				md, _ = azjson.ReadObject(md, v) // valid: ReadObject read it above
+			default:
 				typeErr = cmp.Or(typeErr, errors.New("the Azure envelope's Metadata is not a JSON object; adapters/azure makes {\"Data\": …, \"Metadata\": {…}}"))
-			case f == "DataType":
-				b, err := dataTypeBinary(v)
-				if err != nil {
-					typeErr = cmp.Or(typeErr, err)
-				} else if string(v) != "null" {
-					binary = b
-				}
 			}
-			i = azjson.SkipSpace(data, i)
-			if i >= len(data) {
-				return nil, nil, false, envelopeSyntax(data)
+		case "DataType":
+			b, err := dataTypeBinary(v)
+			if err != nil {
+				typeErr = cmp.Or(typeErr, err)
+			} else if string(v) != "null" {
+				binary = b
 			}
-			if data[i] == '}' {
-				i++
-				break
-			}
-			if data[i] != ',' {
-				return nil, nil, false, envelopeSyntax(data)
-			}
-			i = azjson.SkipSpace(data, i+1)
 		}
-	}
-	if azjson.SkipSpace(data, i) != len(data) {
-		return nil, nil, false, envelopeSyntax(data)
 	}
 	return raw, md, binary, typeErr
 }
