@@ -14,55 +14,24 @@ func readInvocation(body []byte, inv *invocation) bool {
 	if i >= len(body) || body[i] != '{' {
 		return false
 	}
-	i = azjson.SkipSpace(body, i+1)
-	if i < len(body) && body[i] == '}' {
-		return azjson.SkipSpace(body, i+1) == len(body)
-	}
-	for {
-		if i >= len(body) || body[i] != '"' {
-			return false
-		}
-		ks := i
-		var ok bool
-		if i, ok = azjson.StringAt(body, i); !ok {
-			return false
-		}
-		key := body[ks+1 : i-1]
-		i = azjson.SkipSpace(body, i)
-		if i >= len(body) || body[i] != ':' {
-			return false
-		}
-		vs := azjson.SkipSpace(body, i+1)
+	end, ok := azjson.WalkObject(body, i, 1, func(key []byte, vs int) (end int, ok bool) {
 		switch {
 		case string(key) == "Data" && vs < len(body) && body[vs] == '{':
-			inv.data, i, ok = azjson.ObjectAt(inv.dataBuf[:0], body, vs, 2)
-			inv.dataRaw, inv.dataObject = body[vs:i], true
+			inv.data, end, ok = azjson.ObjectAt(inv.dataBuf[:0], body, vs, 2)
+			inv.dataRaw, inv.dataObject = body[vs:end], true
 		case string(key) == "Metadata" && vs < len(body) && body[vs] == '{':
-			inv.md, i, ok = azjson.ObjectAt(inv.mdBuf[:0], body, vs, 2)
-			inv.mdRaw, inv.mdObject = body[vs:i], true
+			inv.md, end, ok = azjson.ObjectAt(inv.mdBuf[:0], body, vs, 2)
+			inv.mdRaw, inv.mdObject = body[vs:end], true
 		default:
-			i, ok = azjson.ValueAt(body, vs, 1)
+			end, ok = azjson.ValueAt(body, vs, 1)
 			switch string(key) {
 			case "Data":
-				inv.dataRaw, inv.data, inv.dataObject = body[vs:i], nil, false
+				inv.dataRaw, inv.data, inv.dataObject = body[vs:end], nil, false
 			case "Metadata":
-				inv.mdRaw, inv.md, inv.mdObject = body[vs:i], nil, false
+				inv.mdRaw, inv.md, inv.mdObject = body[vs:end], nil, false
 			}
 		}
-		if !ok {
-			return false
-		}
-		i = azjson.SkipSpace(body, i)
-		if i >= len(body) {
-			return false
-		}
-		switch body[i] {
-		case '}':
-			return azjson.SkipSpace(body, i+1) == len(body)
-		case ',':
-			i = azjson.SkipSpace(body, i+1)
-		default:
-			return false
-		}
-	}
+		return end, ok
+	})
+	return ok && azjson.SkipSpace(body, end) == len(body)
 }

@@ -305,44 +305,58 @@ func ObjectAt(dst Members, b []byte, i, depth int) (o Members, end int, ok bool)
 
 // objectAt is ObjectAt, appending the members only when keep is set.
 func objectAt(dst Members, keep bool, b []byte, i, depth int) (o Members, end int, ok bool) {
+	end, ok = WalkObject(b, i, depth, func(key []byte, vs int) (int, bool) {
+		end, ok := ValueAt(b, vs, depth)
+		if ok && keep {
+			dst = append(dst, Member{Key: key, Value: b[vs:end]})
+		}
+		return end, ok
+	})
+	return dst, end, ok
+}
+
+// WalkObject validates the object starting at b[i] == '{', calling member
+// for each of its members with the key as written (without the quotes,
+// escapes not undone) and the index of the value's first byte; member
+// validates the value (ValueAt at depth, or ObjectAt at depth+1 to keep
+// its members) and returns the index after it and whether it is valid.
+// depth is the object's own nesting (1 for a top-level object); end is
+// the index after the object.
+func WalkObject(b []byte, i, depth int, member func(key []byte, vs int) (end int, ok bool)) (end int, ok bool) {
 	if depth > MaxDepth {
-		return dst, i, false
+		return i, false
 	}
 	i = SkipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return dst, i + 1, true
+		return i + 1, true
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
-			return dst, i, false
+			return i, false
 		}
 		ks := i
 		if i, ok = StringAt(b, i); !ok {
-			return dst, i, false
+			return i, false
 		}
-		ke := i
+		key := b[ks+1 : i-1]
 		i = SkipSpace(b, i)
 		if i >= len(b) || b[i] != ':' {
-			return dst, i, false
+			return i, false
 		}
-		vs := SkipSpace(b, i+1)
-		if i, ok = ValueAt(b, vs, depth); !ok {
-			return dst, i, false
-		}
-		if keep {
-			dst = append(dst, Member{Key: b[ks+1 : ke-1], Value: b[vs:i]})
+		if i, ok = member(key, SkipSpace(b, i+1)); !ok {
+			return i, false
 		}
 		i = SkipSpace(b, i)
 		if i >= len(b) {
-			return dst, i, false
+			return i, false
 		}
 		switch b[i] {
 		case '}':
-			return dst, i + 1, true
+			return i + 1, true
 		case ',':
 			i = SkipSpace(b, i+1)
 		default:
-			return dst, i, false
+			return i, false
 		}
 	}
 }
