@@ -65,9 +65,8 @@ func readEnvelope(data []byte, room azjson.Members) (raw json.RawMessage, md azj
 	if len(data) == 0 {
 		return nil, nil, false, errors.New("the event has no data")
 	}
-	var top [4]azjson.Member
-	fields, ok := azjson.ReadObject(top[:0], data)
-	if !ok {
+	i := azjson.SkipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
 		if !azjson.Valid(data) {
 			return nil, nil, false, envelopeSyntax(data)
 		}
@@ -75,17 +74,22 @@ func readEnvelope(data []byte, room azjson.Members) (raw json.RawMessage, md azj
 	}
 	md = room
 	var typeErr error
-	for _, f := range fields {
-		switch v := f.Value; envelopeField(f.Key) {
+	end, ok := azjson.WalkObject(data, i, 1, func(key []byte, vs int) (end int, ok bool) {
+		f := envelopeField(key)
+		if f == "Metadata" && vs < len(data) && data[vs] == '{' {
+			md, end, ok = azjson.ObjectAt(md, data, vs, 2)
+			return end, ok
+		}
+		if end, ok = azjson.ValueAt(data, vs, 1); !ok {
+			return end, false
+		}
+		switch v := data[vs:end]; f {
 		case "Data":
 			raw = v
 		case "Metadata":
-			switch {
-			case string(v) == "null":
+			if string(v) == "null" {
 				md = md[:0]
-			case v[0] == '{':
-				md, _ = azjson.ReadObject(md, v) // valid: ReadObject read it above
-			default:
+			} else {
 				typeErr = cmp.Or(typeErr, errors.New("the Azure envelope's Metadata is not a JSON object; adapters/azure makes {\"Data\": …, \"Metadata\": {…}}"))
 			}
 		case "DataType":
@@ -96,6 +100,10 @@ func readEnvelope(data []byte, room azjson.Members) (raw json.RawMessage, md azj
 				binary = b
 			}
 		}
+		return end, true
+	})
+	if !ok || azjson.SkipSpace(data, end) != len(data) {
+		return nil, nil, false, envelopeSyntax(data)
 	}
 	return raw, md, binary, typeErr
 }
