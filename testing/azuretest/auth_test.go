@@ -97,19 +97,7 @@ func TestHTTPAuthorization(t *testing.T) {
 					if tt.header != "" || tt.name == "an empty header is no key" {
 						r.Header.Set(HeaderFunctionsKey, tt.header)
 					}
-					before := calls.Load()
-					resp, err := host.HTTP(ctx, tt.function, r)
-					require.NoError(t, err)
-					defer resp.Body.Close()
-					b, _ := io.ReadAll(resp.Body)
-					require.Equal(t, tt.status, resp.StatusCode, "body %s", b)
-					if tt.status == http.StatusUnauthorized {
-						assert.Empty(t, b, "the host's 401 has no body")
-						assert.Equal(t, before, calls.Load(), "the handler is not invoked")
-						return
-					}
-					assert.Equal(t, "ok", string(b))
-					assert.Equal(t, before+1, calls.Load())
+					checkHTTP(t, host, tt.function, r, &calls, tt.status, "ok")
 				})
 			}
 			t.Run("WithKey", func(t *testing.T) {

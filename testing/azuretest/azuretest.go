@@ -404,17 +404,18 @@ func (h *Host) HTTP(ctx context.Context, function string, r *http.Request) (*htt
 		return nil, err
 	}
 	params, routed := matchRoute(h.App.Host.RoutePrefix(), t.Prop("route"), function, r.URL.Path)
-	if !routed || !methodAllowed(t, r.Method) || fn.Disabled {
-		if r.Body != nil {
-			_ = r.Body.Close()
-		}
-		return notFound(r), nil
+	refused := 0
+	switch {
+	case !routed || !methodAllowed(t, r.Method) || fn.Disabled:
+		refused = http.StatusNotFound
+	case !h.authorized(r, function, level):
+		refused = http.StatusUnauthorized
 	}
-	if !h.authorized(r, function, level) {
+	if refused != 0 {
 		if r.Body != nil {
 			_ = r.Body.Close()
 		}
-		return emptyResponse(r, http.StatusUnauthorized), nil
+		return emptyResponse(r, refused), nil
 	}
 	var body []byte
 	if r.Body != nil {

@@ -143,20 +143,8 @@ func TestHTTPRoutes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			host := Start(t, routedApp(t, tt.prefix, tt.forward), azure.HTTP(web), quiet)
-			before := calls.Load()
 			r, _ := http.NewRequest(tt.method, "http://localhost:7071"+tt.path, strings.NewReader("x"))
-			resp, err := host.HTTP(ctx, tt.function, r)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			require.Equal(t, tt.status, resp.StatusCode, "body %s", b)
-			if tt.status == http.StatusNotFound {
-				assert.Empty(t, b, "the host's 404 has no body")
-				assert.Equal(t, before, calls.Load(), "the handler is not invoked")
-				return
-			}
-			assert.Equal(t, tt.body, string(b))
-			assert.Equal(t, before+1, calls.Load())
+			checkHTTP(t, host, tt.function, r, &calls, tt.status, tt.body)
 		})
 	}
 	t.Run("a function without an HTTP trigger", func(t *testing.T) {
@@ -221,4 +209,24 @@ func TestHostProtocol(t *testing.T) {
 		r.Status = http.StatusOK
 		assert.False(t, r.Failed())
 	})
+}
+
+// checkHTTP serves r through function and checks the host's answer: the
+// status; for a refusal (404 or 401, the host's own) an empty body and no
+// handler call, else the body and one call.
+func checkHTTP(t *testing.T, host *Host, function string, r *http.Request, calls *atomic.Int32, status int, body string) {
+	t.Helper()
+	before := calls.Load()
+	resp, err := host.HTTP(context.Background(), function, r)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	require.Equal(t, status, resp.StatusCode, "body %s", b)
+	if status == http.StatusNotFound || status == http.StatusUnauthorized {
+		assert.Empty(t, b, "the host's %d has no body", status)
+		assert.Equal(t, before, calls.Load(), "the handler is not invoked")
+		return
+	}
+	assert.Equal(t, body, string(b))
+	assert.Equal(t, before+1, calls.Load())
 }

@@ -188,12 +188,9 @@ func methodAllowed(t azure.Binding, method string) bool {
 	return false
 }
 
-// notFound is the host's answer to a request no function's route takes:
-// 404 with an empty body.
-func notFound(r *http.Request) *http.Response {
-	return emptyResponse(r, http.StatusNotFound)
-}
-
+// emptyResponse is the host's own answer with status and an empty body: 404
+// to a request no function's route takes, 401 to one without the key its
+// function needs, 500 to one whose function failed.
 func emptyResponse(r *http.Request, status int) *http.Response {
 	return &http.Response{
 		Status:     strconv.Itoa(status) + " " + http.StatusText(status),
