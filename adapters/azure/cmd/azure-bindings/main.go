@@ -269,8 +269,15 @@ type retryPolicy struct {
 	MaximumInterval string `json:"maximumInterval,omitempty"`
 }
 
-// retryTriggers are the triggers whose retry policy the host applies.
-var retryTriggers = map[string]bool{azure.KindTimer: true, azure.KindEventHubs: true, azure.KindCosmosDB: true}
+// retries reports whether the host applies a retry policy to a trigger of
+// kind.
+func retries(kind string) bool {
+	switch kind {
+	case azure.KindTimer, azure.KindEventHubs, azure.KindCosmosDB:
+		return true
+	}
+	return false
+}
 
 // parseRetry reads -retry: fixed:N:DELAY or exponential:N:MIN:MAX. It
 // returns nil for "".
@@ -279,7 +286,7 @@ func parseRetry(v string, fn *azure.Function) (*retryPolicy, error) {
 		return nil, nil
 	}
 	const usage = "use fixed:N:DELAY or exponential:N:MIN:MAX, e.g. fixed:3:30s or exponential:5:10s:15m (N the most retries, -1 for no limit; intervals as 10s, 15m or hh:mm:ss)"
-	if t, _ := fn.Trigger(); !retryTriggers[t.Type] {
+	if t, _ := fn.Trigger(); !retries(t.Type) {
 		return nil, fmt.Errorf("-retry: the host applies retry policies to timer, eventhubs and cosmosdb triggers only, not to %s; drop -retry (queue, servicebus and blob redeliver failed messages by their host.json settings, an HTTP caller retries itself)", t.Type)
 	}
 	parts := strings.Split(v, ":")
