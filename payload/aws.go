@@ -95,9 +95,6 @@ type sqsSystem struct {
 	AWSTraceHeader          string `json:"AWSTraceHeader"`
 }
 
-// sqsSystemNames are the names of sqsSystem's fields, in their order.
-var sqsSystemNames = [...]string{"ApproximateReceiveCount", "SentTimestamp", "MessageGroupId", "AWSTraceHeader"}
-
 func readSQS(m *Message, e event.Event) error {
 	var r sqsJSON
 	if err := unmarshal(e.Data(), &r); err != nil {
@@ -114,9 +111,11 @@ func readSQS(m *Message, e event.Event) error {
 // empty value is not told apart from such a null either.
 func (r *SQSRecord) decoded() (sqsJSON, bool) {
 	j := sqsJSON{MessageID: r.MessageID, Body: r.Body, MessageAttributes: r.MessageAttributes, EventSourceARN: r.EventSourceARN}
+	// sqsSystem's fields and their names.
 	sys := [...]*string{&j.Attributes.ApproximateReceiveCount, &j.Attributes.SentTimestamp, &j.Attributes.MessageGroupID, &j.Attributes.AWSTraceHeader}
+	names := [...]string{"ApproximateReceiveCount", "SentTimestamp", "MessageGroupId", "AWSTraceHeader"}
 	for k, v := range r.Attributes {
-		for i, name := range sqsSystemNames {
+		for i, name := range names {
 			switch {
 			case k == name:
 				if v == "" {
