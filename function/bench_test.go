@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/benchpair"
 )
 
 // BenchmarkConsume is the typed handler's own cost: one decode of small
@@ -59,27 +59,14 @@ func BenchmarkConsumePaired(b *testing.B) {
 	h := function.Consume(func(_ context.Context, o order) error { return nil })
 	e := newEvent(b, "application/json", `{"id":"o-1","items":[{"qty":2}]}`)
 	ctx := context.Background()
-	const chunk = 64
-	var typed, bare time.Duration
-	b.ReportAllocs()
-	for i := 0; i < b.N; i += chunk {
-		start := time.Now()
-		for range chunk {
-			if _, err := h.Handle(ctx, e); err != nil {
-				b.Fatal(err)
-			}
+	benchpair.Run(b, "typed", func() {
+		if _, err := h.Handle(ctx, e); err != nil {
+			b.Fatal(err)
 		}
-		mid := time.Now()
-		for range chunk {
-			var o order
-			if err := json.Unmarshal(e.Data(), &o); err != nil {
-				b.Fatal(err)
-			}
+	}, "bare", func() {
+		var o order
+		if err := json.Unmarshal(e.Data(), &o); err != nil {
+			b.Fatal(err)
 		}
-		typed, bare = typed+mid.Sub(start), bare+time.Since(mid)
-	}
-	n := float64((b.N + chunk - 1) / chunk * chunk)
-	b.ReportMetric(float64(typed.Nanoseconds())/n, "typed-ns")
-	b.ReportMetric(float64(bare.Nanoseconds())/n, "bare-ns")
-	b.ReportMetric(float64(typed)/float64(bare), "x-bare")
+	})
 }

@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/adapters/azure"
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/benchpair"
 	"github.com/faasport/faasport/payload"
 )
 
@@ -182,24 +182,7 @@ func BenchmarkServiceBus(b *testing.B) {
 			ours, theirs := serveWith(h), serveWith(bare)
 			check(b, ours)
 			check(b, theirs)
-			const chunk = 64
-			var tOurs, tTheirs time.Duration
-			b.ReportAllocs()
-			for i := 0; i < b.N; i += chunk {
-				start := time.Now()
-				for range chunk {
-					ours()
-				}
-				mid := time.Now()
-				for range chunk {
-					theirs()
-				}
-				tOurs, tTheirs = tOurs+mid.Sub(start), tTheirs+time.Since(mid)
-			}
-			n := float64((b.N + chunk - 1) / chunk * chunk)
-			b.ReportMetric(float64(tOurs.Nanoseconds())/n, "faasport-ns")
-			b.ReportMetric(float64(tTheirs.Nanoseconds())/n, "nethttp-ns")
-			b.ReportMetric(float64(tOurs)/float64(tTheirs), "x-nethttp")
+			benchpair.Run(b, "faasport", func() { ours() }, "nethttp", func() { theirs() })
 		}
 	}
 	b.Run("paired", paired(faasport))
