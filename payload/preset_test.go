@@ -3,16 +3,14 @@ package payload_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/payload"
 )
 
@@ -64,19 +62,8 @@ func sqsFixtures(t *testing.T) map[string]string {
 		"case-folded system attr":    `{"messageId":"m-3","body":"x","attributes":{"approximatereceivecount":"4"}}`,
 		"system attr null last":      `{"messageId":"m-4","body":"x","attributes":{"SentTimestamp":"1767225600000","SentTimestamp":null}}`,
 	}
-	files, err := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzOf", "*"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "[]byte("); ok {
-				s, err := strconv.Unquote(strings.TrimSuffix(v, ")"))
-				require.NoError(t, err, f)
-				out["FuzzOf/"+filepath.Base(f)] = s
-			}
-		}
+	for name, raw := range testenv.FuzzCorpus(t, filepath.Join("testdata", "fuzz", "FuzzOf")) {
+		out["FuzzOf/"+name] = string(raw)
 	}
 	return out
 }

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faasport/faasport/function"
+	"github.com/faasport/faasport/internal/testenv"
 	"github.com/faasport/faasport/payload"
 )
 
@@ -93,27 +92,6 @@ func checkPresets(t *testing.T, records []byte) int {
 	return n
 }
 
-// corpus returns the []byte values of the fuzz corpus files in dir.
-func corpus(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "no corpus in %s", dir)
-	out := map[string][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "[]byte("); ok {
-				s, err := strconv.Unquote(strings.TrimSuffix(v, ")"))
-				require.NoError(t, err, "%s", f)
-				out[filepath.Base(f)] = []byte(s)
-			}
-		}
-	}
-	return out
-}
-
 // withIDs returns an object record with a messageId and eventSourceARN
 // put first, so a corpus record that has none becomes an event (a record
 // that has them gets them twice, which encoding/json takes, the last
@@ -142,10 +120,10 @@ func TestSQSPresetIsWhatPayloadReads(t *testing.T) {
 		})
 	}
 	records := map[string][]byte{}
-	for name, raw := range corpus(t, filepath.Join("testdata", "fuzz", "FuzzSQSRecord")) {
+	for name, raw := range testenv.FuzzCorpus(t, filepath.Join("testdata", "fuzz", "FuzzSQSRecord")) {
 		records["FuzzSQSRecord/"+name] = raw
 	}
-	for name, raw := range corpus(t, filepath.Join("..", "..", "payload", "testdata", "fuzz", "FuzzOf")) {
+	for name, raw := range testenv.FuzzCorpus(t, filepath.Join("..", "..", "payload", "testdata", "fuzz", "FuzzOf")) {
 		records["FuzzOf/"+name] = raw
 	}
 	for name, raw := range records {
@@ -154,7 +132,7 @@ func TestSQSPresetIsWhatPayloadReads(t *testing.T) {
 			presets += checkPresets(t, []byte("["+string(withIDs(raw))+"]"))
 		})
 	}
-	for name, raw := range corpus(t, filepath.Join("testdata", "fuzz", "FuzzInvoke")) {
+	for name, raw := range testenv.FuzzCorpus(t, filepath.Join("testdata", "fuzz", "FuzzInvoke")) {
 		t.Run("FuzzInvoke/"+name, func(t *testing.T) {
 			if s, err := detect(raw); err == nil && s.kind == kindSQS {
 				presets += checkPresets(t, s.records)
